@@ -1,0 +1,93 @@
+//! create-guild, update-guild, delete-guild: build the operation, execute it, print the outcome.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use tenantctl::ExitCode;
+use tenantctl::config::Config;
+use tenantctl::error::{Error, Result};
+use tenantctl::operation::guild::{CreateGuild, DeleteGuild, UpdateGuild, parse_set};
+use tenantctl::operation::{self, Operation, Steps};
+
+use super::{output, root};
+use crate::cli::GlobalArgs;
+
+pub fn create(
+    global: &GlobalArgs,
+    id: String,
+    tier: String,
+    sets: Vec<String>,
+) -> Result<ExitCode> {
+    let sets = sets.iter().map(|s| parse_set(s)).collect::<Result<_>>()?;
+    execute(global, &CreateGuild { id, tier, sets })
+}
+
+pub fn update(
+    global: &GlobalArgs,
+    id: String,
+    tier: Option<String>,
+    sets: Vec<String>,
+) -> Result<ExitCode> {
+    if tier.is_none() && sets.is_empty() {
+        return Err(Error::usage(
+            "nothing to update",
+            "pass --tier TIER and/or --set FIELD=VALUE",
+        ));
+    }
+    let sets = sets.iter().map(|s| parse_set(s)).collect::<Result<_>>()?;
+    execute(global, &UpdateGuild { id, tier, sets })
+}
+
+pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
+    tenantctl::operation::guild::check_id(&id)?;
+    if !yes
+        && !global.dry_run
+        && !confirm(&format!(
+            "Delete guild {id}: its file and overlay, committed and pushed?"
+        ))?
+    {
+        println!("not deleted");
+        return Ok(ExitCode::Ok);
+    }
+    execute(global, &DeleteGuild { id })
+}
+
+/// Asks on a terminal; without one, refuses so that a script has to say --yes.
+fn confirm(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::usage(
+            "refusing to delete without confirmation: standard input is not a terminal",
+            "pass --yes to delete from a script",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| anyhow::anyhow!("reading the answer: {e}"))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+fn execute(global: &GlobalArgs, operation: &dyn Operation) -> Result<ExitCode> {
+    let root = root(global)?;
+    let steps = Steps {
+        dry_run: global.dry_run,
+        commit: !global.no_commit,
+        push: !global.no_commit && !global.no_push,
+    };
+    let remote = default_remote(&root);
+    let outcome = operation::execute(&root, operation, steps, &remote)?;
+    output::print_outcome(global, &outcome);
+    Ok(ExitCode::Ok)
+}
+
+/// The `git.remote` setting, read leniently: validation has its own say on the config.
+pub fn default_remote(root: &std::path::Path) -> String {
+    std::fs::read(root.join(tenantctl::config::CONFIG_FILE))
+        .ok()
+        .and_then(|bytes| tenantctl::yaml::parse(&bytes).ok())
+        .and_then(|doc| serde_json::from_value::<Config>(doc.value).ok())
+        .map(|config| config.git.remote)
+        .unwrap_or_else(|| "origin".to_string())
+}

@@ -1,0 +1,102 @@
+//! init: writes a new config repo from the embedded defaults, renders it, and commits it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use tenantctl::config::PLACEHOLDER_REPO_URL;
+use tenantctl::error::{Error, Result};
+use tenantctl::git::GitRepo;
+use tenantctl::load::Snapshot;
+use tenantctl::operation::plan_change;
+use tenantctl::render::scaffold::scaffold_files;
+use tenantctl::{ExitCode, apply};
+
+use crate::cli::GlobalArgs;
+
+pub fn run(
+    global: &GlobalArgs,
+    dir: Option<PathBuf>,
+    repo_url: Option<String>,
+    force: bool,
+) -> Result<ExitCode> {
+    let dir = dir
+        .or_else(|| global.repo.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
+    if !global.dry_run {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    }
+    let existing_git = if dir.exists() {
+        GitRepo::open(&dir).ok()
+    } else {
+        None
+    };
+    let repo_url = repo_url
+        .or_else(|| {
+            existing_git
+                .as_ref()
+                .and_then(|git| git.remote_url("origin"))
+        })
+        .unwrap_or_else(|| PLACEHOLDER_REPO_URL.to_string());
+    let files = scaffold_files(&repo_url)?;
+    let wanted: BTreeMap<String, Option<String>> =
+        files.into_iter().map(|(p, t)| (p, Some(t))).collect();
+    let plan = apply::plan(&dir, &wanted)?;
+    let overwritten: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.old.is_some())
+        .map(|c| c.path.as_str())
+        .collect();
+    if !overwritten.is_empty() && !force {
+        return Err(Error::usage(
+            format!(
+                "refusing to overwrite existing files: {}",
+                overwritten.join(", ")
+            ),
+            "pass --force to overwrite them, or init into an empty directory",
+        ));
+    }
+    if global.dry_run {
+        print!("{}", plan.unified_diff());
+        println!("dry run: {} file(s) would be written", plan.changes.len());
+        return Ok(ExitCode::Ok);
+    }
+    let git = if global.no_commit {
+        None
+    } else {
+        Some(GitRepo::open_or_init(&dir)?)
+    };
+    if let Some((git, _)) = &git {
+        git.ensure_clean(&plan.paths())?;
+    }
+    apply::apply(&dir, &plan)?;
+    let generated = plan_change(&dir, &Snapshot::load(&dir)?, &BTreeMap::new())?;
+    apply::apply(&dir, &generated)?;
+    let mut paths = plan.paths();
+    paths.extend(generated.paths());
+    if !global.quiet {
+        for path in &paths {
+            println!("{:>8} {path}", "created");
+        }
+    }
+    if let Some((git, created)) = &git {
+        if *created && !global.quiet {
+            println!(
+                "initialized a git repository (branch main) in {}",
+                dir.display()
+            );
+        }
+        if let Some(commit) = git.commit_paths(&dir, &paths, "Initialize tenantctl config repo")? {
+            if !global.quiet {
+                println!("committed {}", &commit.to_string()[..12]);
+            }
+        }
+    }
+    if repo_url == PLACEHOLDER_REPO_URL && !global.quiet {
+        println!(
+            "next: set argocd.repoURL in tenantctl.yaml (or rerun with --repo-url), `tenantctl render`, then add a remote and create guilds"
+        );
+    }
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,49 @@
+//! One file per command. Each reads its options, calls the library stages, and prints.
+
+mod guild;
+mod init;
+mod list;
+pub mod output;
+mod push;
+mod render;
+mod status;
+mod sync;
+mod validate;
+
+use std::path::PathBuf;
+
+use tenantctl::ExitCode;
+use tenantctl::error::Result;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Init {
+            dir,
+            repo_url,
+            force,
+        } => init::run(global, dir, repo_url, force),
+        Command::CreateGuild { id, tier, sets } => guild::create(global, id, tier, sets),
+        Command::UpdateGuild { id, tier, sets } => guild::update(global, id, tier, sets),
+        Command::DeleteGuild { id, yes } => guild::delete(global, id, yes),
+        Command::List { tier, output } => list::run(global, tier, output),
+        Command::Status { id } => status::run(global, id),
+        Command::Validate { format } => validate::run(global, format),
+        Command::Render { check } => render::run(global, check),
+        Command::Sync { id, all } => sync::run(global, id, all),
+        Command::Push => push::run(global),
+    }
+}
+
+/// The config repo root: `--repo`, or found by walking up from the working directory.
+fn root(global: &GlobalArgs) -> Result<PathBuf> {
+    let start = match &global.repo {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| anyhow::anyhow!("reading the working directory: {e}"))?,
+    };
+    tenantctl::load::find_root(&start)
+}

@@ -1,0 +1,43 @@
+//! render: writes the generated files whose bytes differ; --check only compares.
+
+use tenantctl::ExitCode;
+use tenantctl::apply;
+use tenantctl::error::{Error, Result};
+use tenantctl::load::Snapshot;
+use tenantctl::operation::plan_change;
+
+use super::{output, root};
+use crate::cli::GlobalArgs;
+
+pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
+    let root = root(global)?;
+    let snapshot = Snapshot::load(&root)?;
+    let plan = plan_change(&root, &snapshot, &Default::default())?;
+    if check {
+        if plan.is_empty() {
+            if !global.quiet {
+                println!("rendered files are up to date");
+            }
+            return Ok(ExitCode::Ok);
+        }
+        return Err(Error::Stale {
+            count: plan.changes.len(),
+            diff: plan.unified_diff(),
+        });
+    }
+    if global.dry_run || global.verbose {
+        print!("{}", output::colour_diff(&plan.unified_diff(), false));
+    }
+    if !global.dry_run {
+        apply::apply(&root, &plan)?;
+    }
+    if !global.quiet {
+        for change in &plan.changes {
+            println!("{:>8} {}", change.verb(), change.path);
+        }
+        if plan.is_empty() {
+            println!("rendered files are up to date");
+        }
+    }
+    Ok(ExitCode::Ok)
+}

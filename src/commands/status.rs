@@ -1,0 +1,130 @@
+//! status: one guild's settings, whether its overlay is current and committed and pushed, and,
+//! where kubectl reaches a cluster, its Argo CD Application's sync and health.
+
+use std::process::Command;
+
+use tenantctl::error::{Error, Result};
+use tenantctl::git::GitRepo;
+use tenantctl::load::Snapshot;
+use tenantctl::model::{Guild, RESOURCE_FIELDS};
+use tenantctl::operation::guild::check_id;
+use tenantctl::validate::{self, Schemas};
+use tenantctl::{ExitCode, apply, render};
+
+use super::root;
+use crate::cli::GlobalArgs;
+
+pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
+    check_id(&id)?;
+    let root = root(global)?;
+    let snapshot = Snapshot::load(&root)?;
+    let path = Guild::path_for(&id);
+    let row = super::list::rows(&snapshot)
+        .into_iter()
+        .find(|r| r.file == path);
+    let Some(row) = row else {
+        return Err(Error::usage(
+            format!("no guild {id}: {path} does not exist"),
+            "`tenantctl list` shows every guild",
+        ));
+    };
+    let own = snapshot.guilds[&path]
+        .parsed
+        .as_ref()
+        .ok()
+        .and_then(|d| Guild::from_value(&d.value));
+    println!("guild      {id}");
+    println!("file       {path}");
+    println!("tier       {}", row.tier);
+    println!(
+        "replicas   {}",
+        row.replicas.map_or("unknown".into(), |r| r.to_string())
+    );
+    println!("namespace  {}", row.namespace);
+    for field in RESOURCE_FIELDS {
+        let value = row.resources.get(field.key).map_or("-", String::as_str);
+        let from_file = own
+            .as_ref()
+            .is_some_and(|g| g.resources.contains_key(field.key));
+        println!(
+            "  {:<24} {:<8} {}",
+            field.key,
+            value,
+            if from_file { "" } else { "(tier default)" }
+        );
+    }
+    println!("overlay    {}", overlay_state(&root, &snapshot, &id)?);
+    println!("git        {}", git_state(&root, &path));
+    println!("argocd     {}", argocd_state(&Guild::namespace_for(&id)));
+    Ok(ExitCode::Ok)
+}
+
+fn overlay_state(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Result<String> {
+    let report = validate::validate(snapshot, &Schemas::load(root)?);
+    let Some(model) = report.model else {
+        return Ok("unknown: the repo has errors (run `tenantctl validate`)".into());
+    };
+    let Some(guild) = model.guilds.get(id) else {
+        return Ok("unknown".into());
+    };
+    let (overlay, text) =
+        render::guild::render_overlay(&model, guild, &render::Templates::load(root)?)?;
+    let plan = apply::plan(root, &[(overlay.clone(), Some(text))].into())?;
+    Ok(if plan.is_empty() {
+        format!("{overlay} is current")
+    } else {
+        format!("{overlay} is out of date (run `tenantctl render`)")
+    })
+}
+
+fn git_state(root: &std::path::Path, path: &str) -> String {
+    let Ok(git) = GitRepo::open(root) else {
+        return "not a git repository".into();
+    };
+    let mut parts = Vec::new();
+    if git.is_modified(path).unwrap_or(false) {
+        parts.push("file has uncommitted changes".to_string());
+    }
+    parts.push(match git.unpushed_commits() {
+        Ok(Some(0)) => "pushed".into(),
+        Ok(Some(n)) => format!("{n} commit(s) not pushed (run `tenantctl push`)"),
+        Ok(None) => "no upstream branch: never pushed".into(),
+        Err(e) => format!("unknown ({e})"),
+    });
+    parts.join("; ")
+}
+
+fn argocd_state(application: &str) -> String {
+    let output = Command::new("kubectl")
+        .args([
+            "get",
+            "applications.argoproj.io",
+            application,
+            "--all-namespaces=false",
+            "--request-timeout=5s",
+        ])
+        .args([
+            "-o",
+            "jsonpath={.status.sync.status} {.status.health.status}",
+        ])
+        .output();
+    match output {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let mut words = text.split_whitespace();
+            format!(
+                "sync {}, health {}",
+                words.next().unwrap_or("unknown"),
+                words.next().unwrap_or("unknown")
+            )
+        }
+        Ok(out) => format!(
+            "not reachable: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("kubectl failed")
+        ),
+        Err(e) => format!("not reachable: cannot run kubectl ({e})"),
+    }
+}

@@ -1,0 +1,109 @@
+//! `tenantctl.yaml`: the repo's settings. Argo CD, image registry, git remote and tiers are data
+//! here, so adding a tier is an edit of this file (and of `kustomize/`), not of Rust code.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The config file's name at the root of a config repo.
+pub const CONFIG_FILE: &str = "tenantctl.yaml";
+
+/// The placeholder `init` writes when it does not know the repo's URL yet.
+pub const PLACEHOLDER_REPO_URL: &str = "https://git.example.com/platform.git";
+
+/// The whole of `tenantctl.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Config {
+    pub argocd: ArgoCd,
+    #[serde(default)]
+    pub git: GitSettings,
+    pub image: Image,
+    pub tiers: BTreeMap<String, Tier>,
+}
+
+/// How the ApplicationSet is set up and where Applications deploy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCd {
+    #[serde(default = "default_application_set_name")]
+    pub application_set_name: String,
+    #[serde(default = "default_argocd_namespace")]
+    pub namespace: String,
+    #[serde(default = "default_project")]
+    pub project: String,
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    #[serde(default = "default_target_revision")]
+    pub target_revision: String,
+    #[serde(default = "default_destination_server")]
+    pub destination_server: String,
+    /// Keep a guild's resources when its Application is deleted (argo-cd #18212).
+    #[serde(default = "yes")]
+    pub preserve_resources_on_deletion: bool,
+    /// What the ApplicationSet controller may do to Applications: `create-only`,
+    /// `create-update` (default: never deletes one), `create-delete` or `sync`.
+    #[serde(default = "default_applications_sync")]
+    pub applications_sync: String,
+}
+
+/// Where commands push.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GitSettings {
+    /// The remote to push to when the branch has no upstream.
+    #[serde(default = "default_remote")]
+    pub remote: String,
+}
+
+impl Default for GitSettings {
+    fn default() -> Self {
+        GitSettings {
+            remote: default_remote(),
+        }
+    }
+}
+
+/// The images the guild Deployments run.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    pub registry: String,
+    pub backend: String,
+    pub discord_bot: String,
+    pub tag: String,
+}
+
+/// A service tier: how many replicas and which resource values a new guild starts with.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Tier {
+    pub replicas: u32,
+    /// Guild resource key -> default quantity.
+    pub defaults: BTreeMap<String, String>,
+}
+
+fn default_application_set_name() -> String {
+    "frolf-bot-guilds".into()
+}
+fn default_argocd_namespace() -> String {
+    "argocd".into()
+}
+fn default_project() -> String {
+    "default".into()
+}
+fn default_target_revision() -> String {
+    "HEAD".into()
+}
+fn default_destination_server() -> String {
+    "https://kubernetes.default.svc".into()
+}
+fn default_applications_sync() -> String {
+    "create-update".into()
+}
+fn default_remote() -> String {
+    "origin".into()
+}
+fn yes() -> bool {
+    true
+}

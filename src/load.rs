@@ -1,0 +1,147 @@
+//! Finding a config repo and reading its files into a [`Snapshot`].
+//!
+//! A snapshot is the repo's user-written files (config and guild files) as bytes plus their parsed
+//! form. Mutating commands apply their change to a snapshot in memory and validate the result
+//! before anything touches the disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+
+use crate::config::CONFIG_FILE;
+use crate::error::{Error, Result};
+use crate::yaml::{self, Document, ParseError};
+
+/// Where guild files live, relative to the repo root.
+pub const GUILDS_DIR: &str = "guilds";
+/// Where tier overlays (and the rendered guild overlays) live.
+pub const KUSTOMIZE_DIR: &str = "kustomize";
+
+/// Walks up from `start` to the first directory holding `tenantctl.yaml`.
+pub fn find_root(start: &Path) -> Result<PathBuf> {
+    let start = start
+        .canonicalize()
+        .with_context(|| format!("cannot open {}", start.display()))?;
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            Error::usage(
+                format!("no {CONFIG_FILE} in {} or any parent directory", start.display()),
+                "run this inside a config repo, pass --repo DIR, or create one with `tenantctl init DIR`",
+            )
+        })
+}
+
+/// One user-written file: its text and what parsing made of it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the repo root, with `/` separators.
+    pub path: String,
+    pub text: String,
+    pub parsed: std::result::Result<Document, ParseError>,
+}
+
+impl SourceFile {
+    pub fn parse(path: String, bytes: &[u8]) -> SourceFile {
+        SourceFile {
+            parsed: yaml::parse(bytes),
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            path,
+        }
+    }
+}
+
+/// The user-written files of a config repo, parsed.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub root: PathBuf,
+    pub config: SourceFile,
+    /// Guild files by path.
+    pub guilds: BTreeMap<String, SourceFile>,
+    /// Directories under `kustomize/` that hold a `kustomization.yaml` (tier overlays and others).
+    pub overlays: BTreeSet<String>,
+}
+
+impl Snapshot {
+    /// Reads and parses every user-written file of the repo at `root`, in parallel.
+    pub fn load(root: &Path) -> Result<Snapshot> {
+        let config_bytes = std::fs::read(root.join(CONFIG_FILE))
+            .with_context(|| format!("reading {CONFIG_FILE}"))?;
+        let guild_paths = list_guild_files(root)?;
+        let guilds = guild_paths
+            .into_par_iter()
+            .map(|path| {
+                let bytes =
+                    std::fs::read(root.join(&path)).with_context(|| format!("reading {path}"))?;
+                Ok((path.clone(), SourceFile::parse(path, &bytes)))
+            })
+            .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+        Ok(Snapshot {
+            root: root.to_path_buf(),
+            config: SourceFile::parse(CONFIG_FILE.to_string(), &config_bytes),
+            guilds,
+            overlays: list_overlays(root)?,
+        })
+    }
+
+    /// This snapshot with some guild files written (`Some`) or removed (`None`).
+    pub fn with_guild_changes(&self, changes: &BTreeMap<String, Option<String>>) -> Snapshot {
+        let mut next = self.clone();
+        for (path, text) in changes {
+            match text {
+                Some(text) => {
+                    next.guilds.insert(
+                        path.clone(),
+                        SourceFile::parse(path.clone(), text.as_bytes()),
+                    );
+                }
+                None => {
+                    next.guilds.remove(path);
+                }
+            }
+        }
+        next
+    }
+}
+
+/// `guilds/*.yaml` and `guilds/*.yml`, sorted; other files (a README) are not guild files.
+fn list_guild_files(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join(GUILDS_DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {GUILDS_DIR}/"))? {
+        let entry = entry.with_context(|| format!("listing {GUILDS_DIR}/"))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        if is_yaml
+            && !name.starts_with('.')
+            && entry.file_type().map(|t| t.is_file()).unwrap_or(false)
+        {
+            paths.push(format!("{GUILDS_DIR}/{name}"));
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// Names of the directories directly under `kustomize/` that are kustomizations.
+fn list_overlays(root: &Path) -> Result<BTreeSet<String>> {
+    let dir = root.join(KUSTOMIZE_DIR);
+    if !dir.is_dir() {
+        return Ok(BTreeSet::new());
+    }
+    let mut overlays = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {KUSTOMIZE_DIR}/"))? {
+        let entry = entry.with_context(|| format!("listing {KUSTOMIZE_DIR}/"))?;
+        if entry.path().join("kustomization.yaml").is_file() {
+            overlays.insert(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    Ok(overlays)
+}

@@ -1,0 +1,6 @@
+//! The domain types users write in their files, and nothing else.
+
+pub mod guild;
+pub mod quantity;
+
+pub use guild::{Guild, RESOURCE_FIELDS, ResourceField};

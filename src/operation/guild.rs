@@ -1,0 +1,251 @@
+//! Create, update and delete a guild, as [`Operation`]s.
+
+use std::collections::BTreeMap;
+
+use super::{Change, Operation};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::load::Snapshot;
+use crate::model::guild::resource_field;
+use crate::model::{Guild, RESOURCE_FIELDS};
+use crate::validate::diagnostic::{Diagnostic, code};
+use crate::validate::suggest::closest;
+
+/// `create-guild`: a new guild file with the tier's defaults and any `--set` values.
+pub struct CreateGuild {
+    pub id: String,
+    pub tier: String,
+    pub sets: Vec<(String, String)>,
+}
+
+/// `update-guild`: a new tier and/or `--set` values for an existing guild.
+pub struct UpdateGuild {
+    pub id: String,
+    pub tier: Option<String>,
+    pub sets: Vec<(String, String)>,
+}
+
+/// `delete-guild`: removes the guild's file (its overlay goes with the render).
+pub struct DeleteGuild {
+    pub id: String,
+}
+
+/// Refuses an ID that is no Discord snowflake before it is used to build a path.
+pub fn check_id(id: &str) -> Result<()> {
+    if !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(());
+    }
+    Err(Error::usage(
+        format!("invalid guild ID `{id}`: a Discord guild ID is 1 to 20 digits"),
+        "copy it from Discord (Server Settings > Widget > Server ID, or right-click the server with Developer Mode on)",
+    ))
+}
+
+/// Parses `FIELD=VALUE`, refusing fields a guild file does not have.
+pub fn parse_set(text: &str) -> Result<(String, String)> {
+    let Some((field, value)) = text.split_once('=') else {
+        return Err(Error::usage(
+            format!("--set `{text}` is not FIELD=VALUE"),
+            "write it like --set backend_memory_limit=1Gi",
+        ));
+    };
+    let field = field.trim();
+    if resource_field(field).is_none() {
+        let keys = RESOURCE_FIELDS.iter().map(|f| f.key);
+        let hint = match closest(field, keys.clone()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("settable fields: {}", keys.collect::<Vec<_>>().join(", ")),
+        };
+        return Err(Error::usage(
+            format!("--set: unknown field `{field}`"),
+            hint,
+        ));
+    }
+    Ok((field.to_string(), value.trim().to_string()))
+}
+
+/// The guild file at `id`, parsed; a usage error (with "did you mean") when there is none.
+fn existing(snapshot: &Snapshot, id: &str) -> Result<Guild> {
+    check_id(id)?;
+    let path = Guild::path_for(id);
+    let Some(file) = snapshot.guilds.get(&path) else {
+        let ids = snapshot
+            .guilds
+            .keys()
+            .filter_map(|p| p.strip_prefix("guilds/guild-")?.strip_suffix(".yaml"));
+        let hint = match closest(id, ids) {
+            Some(near) => format!("did you mean {near}? `tenantctl list` shows every guild"),
+            None => "`tenantctl list` shows every guild".to_string(),
+        };
+        return Err(Error::usage(
+            format!("no guild {id}: {path} does not exist"),
+            hint,
+        ));
+    };
+    let document = file.parsed.as_ref().map_err(|e| {
+        Error::Invalid(vec![Diagnostic::error(
+            &path,
+            e.position,
+            code::YAML_SYNTAX,
+            e.message.clone(),
+        )])
+    })?;
+    Guild::from_value(&document.value).ok_or_else(|| {
+        Error::Invalid(vec![Diagnostic::error(
+            &path,
+            document.value_position(""),
+            code::SCHEMA,
+            "file does not describe a guild; run `tenantctl validate`",
+        )])
+    })
+}
+
+/// The config as it is on disk; commands that need tier defaults cannot work without it.
+fn config(snapshot: &Snapshot) -> Result<Config> {
+    let invalid = || {
+        Error::usage(
+            "tenantctl.yaml is invalid, so tier defaults are unknown",
+            "run `tenantctl validate` and fix what it reports",
+        )
+    };
+    let document = snapshot.config.parsed.as_ref().map_err(|_| invalid())?;
+    serde_json::from_value(document.value.clone()).map_err(|_| invalid())
+}
+
+fn describe_sets(sets: &[(String, String)]) -> String {
+    sets.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Operation for CreateGuild {
+    fn change(&self, snapshot: &Snapshot) -> Result<Change> {
+        check_id(&self.id)?;
+        let path = Guild::path_for(&self.id);
+        if let Some(file) = snapshot.guilds.get(&path) {
+            let at = file
+                .parsed
+                .as_ref()
+                .map(|d| d.value_position("/guild_id"))
+                .unwrap_or_default();
+            return Err(Error::Invalid(vec![
+                Diagnostic::error(
+                    &path,
+                    at,
+                    code::DUPLICATE_ID,
+                    format!("guild {} already exists", self.id),
+                )
+                .with_hint(format!(
+                    "change it with `tenantctl update-guild {}`",
+                    self.id
+                )),
+            ]));
+        }
+        let config = config(snapshot)?;
+        // An unknown tier gets no defaults; validation then reports it against the new file.
+        let mut resources: BTreeMap<String, String> = config
+            .tiers
+            .get(&self.tier)
+            .map(|t| t.defaults.clone())
+            .unwrap_or_default();
+        resources.extend(self.sets.iter().cloned());
+        let guild = Guild {
+            guild_id: self.id.clone(),
+            tier: self.tier.clone(),
+            resources,
+        };
+        let mut message = format!("Add guild {} ({})", self.id, self.tier);
+        if !self.sets.is_empty() {
+            message += &format!("\n\nSet {}.", describe_sets(&self.sets));
+        }
+        Ok(Change {
+            files: [(path, Some(guild.to_yaml()))].into(),
+            message,
+            notes: vec![format!(
+                "create the bot token before Argo CD syncs: kubectl create secret generic discord-secrets-{id} --from-literal=token=<TOKEN> -n guild-{id}",
+                id = self.id
+            )],
+        })
+    }
+}
+
+impl Operation for UpdateGuild {
+    fn change(&self, snapshot: &Snapshot) -> Result<Change> {
+        let mut guild = existing(snapshot, &self.id)?;
+        let old_tier = guild.tier.clone();
+        let mut what = Vec::new();
+        if let Some(tier) = &self.tier
+            && *tier != guild.tier
+        {
+            let config = config(snapshot)?;
+            // Values still at the old tier's defaults follow the tier; customised ones stay.
+            if let (Some(old), Some(new)) = (config.tiers.get(&guild.tier), config.tiers.get(tier))
+            {
+                for (key, value) in guild.resources.iter_mut() {
+                    if old.defaults.get(key) == Some(value)
+                        && let Some(default) = new.defaults.get(key)
+                    {
+                        *value = default.clone();
+                    }
+                }
+            }
+            guild.tier = tier.clone();
+            what.push(format!("tier {old_tier} -> {tier}"));
+        }
+        for (key, value) in &self.sets {
+            if guild.resources.get(key) != Some(value) {
+                guild.resources.insert(key.clone(), value.clone());
+                what.push(format!("{key}={value}"));
+            }
+        }
+        let path = Guild::path_for(&self.id);
+        let message = if what.is_empty() {
+            format!("Update guild {} (no change)", self.id)
+        } else {
+            format!("Update guild {} ({})", self.id, what.join(", "))
+        };
+        Ok(Change {
+            files: [(path, Some(guild.to_yaml()))].into(),
+            message,
+            notes: Vec::new(),
+        })
+    }
+}
+
+impl Operation for DeleteGuild {
+    fn change(&self, snapshot: &Snapshot) -> Result<Change> {
+        check_id(&self.id)?;
+        let path = Guild::path_for(&self.id);
+        if !snapshot.guilds.contains_key(&path) {
+            existing(snapshot, &self.id)?;
+        }
+        let tier = existing(snapshot, &self.id)
+            .map(|g| g.tier)
+            .unwrap_or_else(|_| "unknown tier".into());
+        let mut notes = Vec::new();
+        if let Ok(config) = config(snapshot) {
+            if config.argocd.applications_sync == "create-update"
+                || config.argocd.applications_sync == "create-only"
+            {
+                notes.push(format!(
+                    "Argo CD keeps the Application guild-{id} (applicationsSync: {sync}); remove it with: kubectl delete application guild-{id} -n {ns}",
+                    id = self.id,
+                    sync = config.argocd.applications_sync,
+                    ns = config.argocd.namespace,
+                ));
+            }
+            if config.argocd.preserve_resources_on_deletion {
+                notes.push(format!(
+                    "its resources stay in namespace guild-{id} (preserveResourcesOnDeletion); remove them with: kubectl delete namespace guild-{id}",
+                    id = self.id
+                ));
+            }
+        }
+        Ok(Change {
+            files: [(path, None)].into(),
+            message: format!("Delete guild {} ({tier})", self.id),
+            notes,
+        })
+    }
+}

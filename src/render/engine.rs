@@ -1,0 +1,98 @@
+//! The minijinja environment: strict undefined values, JSON auto-escaping, templates from the
+//! repo's `templates/` or the embedded defaults.
+
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::embedded::{self, EmbeddedFile};
+use crate::error::{Error, Result};
+
+/// The templates rendering uses, each read from the repo or taken from the binary.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// The repo's own templates where it has them, the embedded defaults otherwise.
+    pub fn load(root: &Path) -> Result<Templates> {
+        let mut templates = Templates { env: environment() };
+        for file in [embedded::GUILD_KUSTOMIZATION, embedded::APPLICATION_SET] {
+            let text = embedded::read_or_default(root, file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?;
+            templates.add(file.path, text)?;
+        }
+        Ok(templates)
+    }
+
+    /// Only the embedded templates (for `init` and tests).
+    pub fn embedded(files: &[EmbeddedFile]) -> Result<Templates> {
+        let mut templates = Templates { env: environment() };
+        for file in files {
+            templates.add(file.path, file.text.to_string())?;
+        }
+        Ok(templates)
+    }
+
+    fn add(&mut self, name: &'static str, text: String) -> Result<()> {
+        self.env
+            .add_template_owned(name, text)
+            .map_err(|e| template_error(name, &e))
+    }
+
+    pub fn guild_kustomization(&self) -> &'static str {
+        embedded::GUILD_KUSTOMIZATION.path
+    }
+
+    pub fn application_set(&self) -> &'static str {
+        embedded::APPLICATION_SET.path
+    }
+
+    /// Renders template `name` with `context`; the output ends with exactly one newline.
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<String> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| template_error(name, &e))?;
+        let mut text = template
+            .render(minijinja::Value::from(minijinja::value::Serde(context)))
+            .map_err(|e| template_error(name, &e))?;
+        while text.ends_with("\n\n") {
+            text.pop();
+        }
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Every template here emits YAML; JSON strings are YAML's double-quoted scalars.
+    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .expect("the default syntax is valid");
+    env.set_syntax(syntax);
+    env
+}
+
+fn template_error(name: &str, error: &minijinja::Error) -> Error {
+    let mut message = format!("template {name}: {error}");
+    if let Some(line) = error.line() {
+        message = format!(
+            "{name}:{line}: {}",
+            error.detail().unwrap_or(&error.to_string())
+        );
+    }
+    Error::usage(
+        message,
+        format!("fix {name} in the repo, or delete it to use the built-in default"),
+    )
+}

@@ -1,0 +1,45 @@
+//! Rendering: the validated [`Model`] in, the set of desired generated files out. Pure: no disk,
+//! no clock, same input gives the same bytes.
+//!
+//! Every template is a YAML template with JSON auto-escaping, so each value from a user's file is
+//! emitted as a quoted scalar and can never add a key or a document.
+
+pub mod engine;
+pub mod guild;
+pub mod scaffold;
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+pub use engine::Templates;
+
+use crate::validate::Model;
+
+/// Where the ApplicationSet is written.
+pub const APPLICATION_SET_PATH: &str = "kustomize/argocd/applicationset.yaml";
+/// Where the per-guild overlays are written; everything below is generated.
+pub const GUILD_OVERLAYS_DIR: &str = "kustomize/guilds";
+
+/// Desired generated files: path relative to the repo root -> content.
+pub type Files = BTreeMap<String, String>;
+
+/// Whether `path` is a generated file that `render` owns (and may delete when stale).
+pub fn is_generated(path: &str) -> bool {
+    path == APPLICATION_SET_PATH || path.starts_with(&format!("{GUILD_OVERLAYS_DIR}/"))
+}
+
+/// Renders every generated file of the repo.
+pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<Files> {
+    let mut files = Files::new();
+    for guild in model.guilds.values() {
+        let (path, text) = guild::render_overlay(model, guild, templates)?;
+        files.insert(path, text);
+    }
+    let text = templates.render(
+        templates.application_set(),
+        json!({ "argocd": model.config.argocd }),
+    )?;
+    files.insert(APPLICATION_SET_PATH.to_string(), text);
+    Ok(files)
+}

@@ -1,0 +1,131 @@
+//! A problem in a user's file, located at file:line:column, with a stable code and a hint.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::yaml::Position;
+
+/// How bad a finding is: errors fail validation, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Stable error codes; the README lists them. Never renumber one.
+pub mod code {
+    pub const YAML_SYNTAX: &str = "E100";
+    pub const UNREADABLE: &str = "E101";
+    pub const SCHEMA: &str = "E200";
+    pub const UNKNOWN_FIELD: &str = "E201";
+    pub const MISSING_FIELD: &str = "E202";
+    pub const WRONG_TYPE: &str = "E203";
+    pub const BAD_QUANTITY: &str = "E300";
+    pub const REQUEST_OVER_LIMIT: &str = "E301";
+    pub const UNKNOWN_TIER: &str = "E302";
+    pub const FILE_NAME_MISMATCH: &str = "E303";
+    pub const DUPLICATE_ID: &str = "E304";
+    pub const MISSING_TIER_OVERLAY: &str = "E305";
+    pub const BAD_ID: &str = "E306";
+    pub const PLACEHOLDER_REPO_URL: &str = "W100";
+    pub const STALE_RENDER: &str = "E400";
+}
+
+/// One finding in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Path relative to the config repo root.
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The text of the line it points at, for the snippet under the message.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        file: impl Into<PathBuf>,
+        at: Position,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line: at.line,
+            column: at.column,
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            hint: None,
+            source_line: None,
+        }
+    }
+
+    pub fn warning(
+        file: impl Into<PathBuf>,
+        at: Position,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, at, code, message)
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `path:line:column: error[CODE]: message`, then the source line with a caret, then the hint.
+    pub fn render_human(&self) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = format!(
+            "{}:{}:{}: {severity}[{}]: {}\n",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.code,
+            self.message
+        );
+        if let Some(text) = &self.source_line {
+            let gutter = self.line.to_string().len();
+            let _ = writeln!(out, "{:gutter$} |", "");
+            let _ = writeln!(out, "{} | {}", self.line, text);
+            let caret_pad: String = text
+                .chars()
+                .take(self.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{:gutter$} | {caret_pad}^", "");
+        }
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "  = help: {hint}");
+        }
+        out
+    }
+}
+
+/// Sorts diagnostics by file, line and column, the order people read them in.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
+    });
+}

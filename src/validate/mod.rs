@@ -1,0 +1,224 @@
+//! Validation: schemas and rules over a [`Snapshot`], giving every problem as a [`Diagnostic`]
+//! and, when there is none, the [`Model`] that rendering works from.
+
+pub mod diagnostic;
+pub mod rules;
+pub mod schema;
+pub mod suggest;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::config::{Config, Tier};
+use crate::embedded::{self, EmbeddedFile};
+use crate::error::{Error, Result};
+use crate::load::{Snapshot, SourceFile};
+use crate::model::Guild;
+use diagnostic::{Diagnostic, code};
+use schema::Schema;
+
+/// The compiled schemas of a repo (its own copies, or the embedded defaults).
+pub struct Schemas {
+    pub guild: Schema,
+    pub config: Schema,
+}
+
+impl Schemas {
+    pub fn load(root: &Path) -> Result<Schemas> {
+        let compile = |file: EmbeddedFile| -> Result<Schema> {
+            let text = embedded::read_or_default(root, file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?;
+            Ok(Schema::compile(file.path, &text)?)
+        };
+        Ok(Schemas {
+            guild: compile(embedded::GUILD_SCHEMA)?,
+            config: compile(embedded::CONFIG_SCHEMA)?,
+        })
+    }
+}
+
+/// A repo's configuration once it has passed validation: what rendering works from.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub config: Config,
+    /// Guilds by ID.
+    pub guilds: BTreeMap<String, Guild>,
+}
+
+impl Model {
+    /// The tier a guild is on; validation guarantees it exists.
+    pub fn tier_of(&self, guild: &Guild) -> &Tier {
+        &self.config.tiers[&guild.tier]
+    }
+
+    /// A guild's resource values: the file's own, the tier's defaults for the rest.
+    pub fn effective_resources(&self, guild: &Guild) -> BTreeMap<String, String> {
+        effective_resources(&self.config, guild)
+    }
+}
+
+/// A guild's resource values with the tier's defaults filled in.
+pub fn effective_resources(config: &Config, guild: &Guild) -> BTreeMap<String, String> {
+    let mut resources = config
+        .tiers
+        .get(&guild.tier)
+        .map(|tier| tier.defaults.clone())
+        .unwrap_or_default();
+    resources.extend(guild.resources.clone());
+    resources
+}
+
+/// What validation found.
+#[derive(Debug)]
+pub struct Report {
+    /// Every finding, sorted by file and line.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The validated configuration, when there is no error.
+    pub model: Option<Model>,
+}
+
+impl Report {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// The model, or every diagnostic as an error.
+    pub fn into_model(self) -> Result<Model> {
+        match self.model {
+            Some(model) => Ok(model),
+            None => Err(Error::Invalid(self.diagnostics)),
+        }
+    }
+}
+
+/// Checks every file of the snapshot: config, each guild (in parallel), then cross-file rules.
+pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
+    let mut diagnostics = Vec::new();
+    let config = check_config(snapshot, schemas, &mut diagnostics);
+    let checked: Vec<(Vec<Diagnostic>, Option<Guild>)> = snapshot
+        .guilds
+        .par_iter()
+        .map(|(_, file)| check_guild(file, schemas, config.as_ref()))
+        .collect();
+    let mut guilds: Vec<(&str, Guild)> = Vec::new();
+    for ((path, _), (found, guild)) in snapshot.guilds.iter().zip(checked) {
+        diagnostics.extend(found);
+        if let Some(guild) = guild {
+            guilds.push((path, guild));
+        }
+    }
+    diagnostics.extend(rules::duplicate_ids(snapshot, &guilds));
+    attach_source_lines(snapshot, &mut diagnostics);
+    diagnostic::sort(&mut diagnostics);
+    let has_error = diagnostics.iter().any(Diagnostic::is_error);
+    let model = match config {
+        Some(config) if !has_error => Some(Model {
+            config,
+            guilds: guilds
+                .into_iter()
+                .map(|(_, g)| (g.guild_id.clone(), g))
+                .collect(),
+        }),
+        _ => None,
+    };
+    Report { diagnostics, model }
+}
+
+/// Copies the line each diagnostic points at, so it can be shown even for a file not yet on disk.
+fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) {
+    for diagnostic in diagnostics {
+        let path = diagnostic.file.to_string_lossy();
+        let file = if path == snapshot.config.path.as_str() {
+            Some(&snapshot.config)
+        } else {
+            snapshot.guilds.get(path.as_ref())
+        };
+        if let Some(file) = file {
+            diagnostic.source_line = file
+                .text
+                .lines()
+                .nth(diagnostic.line.saturating_sub(1))
+                .map(str::to_string);
+        }
+    }
+}
+
+fn parse_error(file: &SourceFile, error: &crate::yaml::ParseError) -> Diagnostic {
+    let code = if error.message.starts_with("invalid YAML") {
+        code::YAML_SYNTAX
+    } else {
+        code::UNREADABLE
+    };
+    let diagnostic = Diagnostic::error(&file.path, error.position, code, error.message.clone());
+    match &error.hint {
+        Some(hint) => diagnostic.with_hint(hint.clone()),
+        None => diagnostic,
+    }
+}
+
+fn check_config(
+    snapshot: &Snapshot,
+    schemas: &Schemas,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Config> {
+    let file = &snapshot.config;
+    let document = match &file.parsed {
+        Ok(document) => document,
+        Err(error) => {
+            out.push(parse_error(file, error));
+            return None;
+        }
+    };
+    let found = schemas.config.check(&file.path, document);
+    if !found.is_empty() {
+        out.extend(found);
+        return None;
+    }
+    match serde_json::from_value::<Config>(document.value.clone()) {
+        Ok(config) => {
+            out.extend(rules::config_rules(
+                &file.path,
+                document,
+                &config,
+                &snapshot.overlays,
+            ));
+            Some(config)
+        }
+        Err(error) => {
+            out.push(Diagnostic::error(
+                &file.path,
+                document.value_position(""),
+                code::SCHEMA,
+                error.to_string(),
+            ));
+            None
+        }
+    }
+}
+
+fn check_guild(
+    file: &SourceFile,
+    schemas: &Schemas,
+    config: Option<&Config>,
+) -> (Vec<Diagnostic>, Option<Guild>) {
+    let document = match &file.parsed {
+        Ok(document) => document,
+        Err(error) => return (vec![parse_error(file, error)], None),
+    };
+    let mut found = schemas.guild.check(&file.path, document);
+    if !found.is_empty() {
+        return (found, None);
+    }
+    let Some(guild) = Guild::from_value(&document.value) else {
+        let at = document.value_position("");
+        let message = "file does not describe a guild (guild_id and tier as strings)";
+        return (
+            vec![Diagnostic::error(&file.path, at, code::SCHEMA, message)],
+            None,
+        );
+    };
+    found.extend(rules::guild_rules(&file.path, document, &guild, config));
+    (found, Some(guild))
+}

@@ -1,0 +1,353 @@
+//! YAML parsing that keeps the position of every key and value.
+//!
+//! A user's file is parsed once into a JSON value (what schemas and serde see) plus a map from
+//! JSON pointer to line and column (what diagnostics point at). The parser is serde-saphyr, set up
+//! to refuse the YAML traps that silently change meaning: duplicate keys, merge keys, custom tags,
+//! YAML 1.1 booleans such as `no`, and octal-looking numbers such as `0755`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+/// Files larger than this are refused before parsing: a tenant file is a few hundred bytes.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Nesting deeper than this is refused: the deepest real document is about eight levels.
+pub const MAX_DEPTH: usize = 32;
+
+/// A 1-based position in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A parsed document: its value and where each part of it came from.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub value: Value,
+    /// JSON pointer of a value -> where the value starts.
+    values: HashMap<String, Position>,
+    /// JSON pointer of a mapping entry -> where its key starts.
+    keys: HashMap<String, Position>,
+}
+
+impl Document {
+    /// Where the value at `pointer` starts; falls back to the nearest enclosing value.
+    pub fn value_position(&self, pointer: &str) -> Position {
+        let mut pointer = pointer;
+        loop {
+            if let Some(position) = self.values.get(pointer) {
+                return *position;
+            }
+            match pointer.rfind('/') {
+                Some(cut) => pointer = &pointer[..cut],
+                None => return Position { line: 1, column: 1 },
+            }
+        }
+    }
+
+    /// Where the key of the entry at `pointer` starts; falls back to the value's position.
+    pub fn key_position(&self, pointer: &str) -> Position {
+        self.keys
+            .get(pointer)
+            .copied()
+            .unwrap_or_else(|| self.value_position(pointer))
+    }
+}
+
+/// Why a file could not be parsed, with the position where that was found.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub position: Position,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Parses one YAML document from raw bytes, enforcing size, depth and safety limits.
+pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
+    let at_start = Position { line: 1, column: 1 };
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ParseError {
+            position: at_start,
+            message: format!(
+                "file is {} bytes, over the limit of {MAX_FILE_BYTES} bytes",
+                bytes.len()
+            ),
+            hint: Some("a tenant file holds a few settings; split or shorten it".into()),
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|error| ParseError {
+        position: position_of_offset(bytes, error.valid_up_to()),
+        message: "file is not valid UTF-8".into(),
+        hint: Some("save the file as UTF-8".into()),
+    })?;
+    if let Some(offset) = text.find('\0') {
+        return Err(ParseError {
+            position: position_of_offset(bytes, offset),
+            message: "file contains a NUL byte".into(),
+            hint: Some("remove the NUL byte; YAML files are plain text".into()),
+        });
+    }
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(ParseError {
+            position: at_start,
+            message: "file is empty".into(),
+            hint: Some("fill it in or delete it".into()),
+        });
+    }
+    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options())
+        .map_err(|error| from_saphyr(&error))?;
+    let mut document = Document {
+        value: Value::Null,
+        values: HashMap::new(),
+        keys: HashMap::new(),
+    };
+    document.value = document.absorb(root, String::new());
+    Ok(document)
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    options.merge_keys = serde_saphyr::MergeKeyPolicy::Error;
+    options.reject_unsupported_tags = true;
+    options.with_snippet = false;
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_depth = MAX_DEPTH;
+        budget.max_documents = 1;
+        budget.max_nodes = 100_000;
+        budget.max_aliases = 100;
+    }
+    options
+}
+
+fn from_saphyr(error: &serde_saphyr::Error) -> ParseError {
+    let position = error
+        .location()
+        .filter(|location| location.line() > 0)
+        .map(|location| Position {
+            line: location.line() as usize,
+            column: location.column().max(1) as usize,
+        })
+        .unwrap_or(Position { line: 1, column: 1 });
+    let message = error.to_string();
+    let first_line = message.lines().next().unwrap_or("invalid YAML").trim();
+    let first_line = first_line
+        .split(" at line ")
+        .next()
+        .unwrap_or(first_line)
+        .to_string();
+    let hint = hint_for_parse_error(&message);
+    ParseError {
+        position,
+        message: format!("invalid YAML: {first_line}"),
+        hint,
+    }
+}
+
+fn hint_for_parse_error(message: &str) -> Option<String> {
+    let lower = message.to_lowercase();
+    let hint = if lower.contains("duplicate") {
+        "each key may appear once in a mapping; remove one of them"
+    } else if lower.contains("merge") {
+        "merge keys (`<<`) are not supported; write the keys out"
+    } else if lower.contains("tab") {
+        "indent with spaces, not tabs"
+    } else if lower.contains("tag") {
+        "remove the tag; tenant files hold plain values"
+    } else if lower.contains("document") {
+        "a file holds one document; move the others into their own files"
+    } else if lower.contains("budget") || lower.contains("alias") || lower.contains("depth") {
+        "the file is too large or too deeply nested for a tenant file"
+    } else {
+        return None;
+    };
+    Some(hint.to_string())
+}
+
+fn position_of_offset(bytes: &[u8], offset: usize) -> Position {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    Position {
+        line,
+        column: String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1,
+    }
+}
+
+fn to_position(spanned: &serde_saphyr::Location) -> Position {
+    Position {
+        line: spanned.line().max(1) as usize,
+        column: spanned.column().max(1) as usize,
+    }
+}
+
+impl Document {
+    fn absorb(&mut self, node: Spanned<Node>, pointer: String) -> Value {
+        self.values
+            .insert(pointer.clone(), to_position(&node.referenced));
+        match node.value {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(b),
+            Node::Number(n) => Value::Number(n),
+            Node::String(s) => Value::String(s),
+            Node::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, item)| self.absorb(item, format!("{pointer}/{index}")))
+                    .collect(),
+            ),
+            Node::Map(entries) => {
+                let mut map = Map::new();
+                for (key, value) in entries {
+                    let child = format!("{pointer}/{}", escape_pointer(&key.value));
+                    self.keys
+                        .insert(child.clone(), to_position(&key.referenced));
+                    let value = self.absorb(value, child);
+                    map.insert(key.value, value);
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+/// Escapes a key for use as one JSON pointer segment (RFC 6901).
+pub fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A YAML node as serde-saphyr hands it over, with spans on every child.
+enum Node {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
+        Ok(Node::String(v.to_string()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
+        Ok(Node::String(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Number::from_f64(v)
+            .map(Node::Number)
+            .ok_or_else(|| E::custom("numbers must be finite"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::String(v))
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
+        Err(E::custom("binary values are not supported"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let value = map.next_value::<Spanned<Node>>()?;
+            entries.push((key, value));
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_point_at_values_and_keys() {
+        let doc = parse(b"guild_id: \"1\"\ntier: free\nnested:\n  deep: [a, b]\n").unwrap();
+        assert_eq!(doc.value_position("/tier"), Position { line: 2, column: 7 });
+        assert_eq!(doc.key_position("/tier"), Position { line: 2, column: 1 });
+        assert_eq!(
+            doc.value_position("/nested/deep/1"),
+            Position {
+                line: 4,
+                column: 13
+            }
+        );
+        assert_eq!(
+            doc.value_position("/missing/x"),
+            Position { line: 1, column: 1 }
+        );
+    }
+
+    #[test]
+    fn yaml_traps_are_refused_or_kept_as_strings() {
+        assert!(
+            parse(b"a: 1\na: 2\n")
+                .unwrap_err()
+                .message
+                .contains("uplicate")
+        );
+        assert!(parse(b"a: &x {b: 1}\nc:\n  <<: *x\n").is_err());
+        assert!(parse(b"a: !custom x\n").is_err());
+        assert_eq!(parse(b"a: 0755\n").unwrap().value["a"], "0755");
+        assert_eq!(parse(b"a: no\n").unwrap().value["a"], "no");
+        assert!(parse(b"").is_err());
+        assert!(parse(b"a: 1\n---\nb: 2\n").is_err());
+        assert!(parse(b"a: \xff\n").is_err());
+    }
+}
