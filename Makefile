@@ -1,11 +1,50 @@
-# tenantctl: build, test and demo targets, plus the seed's guild targets wrapping the release binary.
+# tenantctl: build, test and demo, plus the seed's guild targets as thin wrappers of the release binary.
 CARGO ?= cargo
 TENANTCTL ?= ./target/release/tenantctl
+ARGOCD_NAMESPACE ?= argocd
 
-.PHONY: build test
+.PHONY: build test demo validate render deploy-applicationset create-guild update-guild list-guilds \
+	guild-status delete-guild argocd-sync-guilds
 
-build:
+build: ## Build the release binary
 	$(CARGO) build --release
 
-test:
+test: ## Every test: unit, integration (real git, kubectl kustomize, check-jsonschema), clippy, fmt
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test
+
+demo: build ## The whole flow on the embedded example, in a temporary directory
+	TENANTCTL=$(abspath $(TENANTCTL)) ./scripts/demo.sh
+
+validate: build ## Validate this repo's example config
+	$(TENANTCTL) validate
+
+render: build ## Re-render this repo's generated files
+	$(TENANTCTL) render
+
+deploy-applicationset: build ## Apply the rendered ApplicationSet to the cluster
+	$(TENANTCTL) render --check
+	kubectl apply -n $(ARGOCD_NAMESPACE) -f kustomize/argocd/applicationset.yaml
+
+create-guild: build ## make create-guild GUILD_ID=123456789 TIER=free
+	@test -n "$(GUILD_ID)" || { echo "usage: make create-guild GUILD_ID=<id> TIER=<tier>"; exit 2; }
+	$(TENANTCTL) create-guild $(GUILD_ID) --tier $(or $(TIER),free)
+
+update-guild: build ## make update-guild GUILD_ID=123456789 TIER=pro
+	@test -n "$(GUILD_ID)" || { echo "usage: make update-guild GUILD_ID=<id> TIER=<tier>"; exit 2; }
+	$(TENANTCTL) update-guild $(GUILD_ID) $(if $(TIER),--tier $(TIER))
+
+list-guilds: build ## List all configured guilds
+	$(TENANTCTL) list
+
+guild-status: build ## make guild-status GUILD_ID=123456789
+	@test -n "$(GUILD_ID)" || { echo "usage: make guild-status GUILD_ID=<id>"; exit 2; }
+	$(TENANTCTL) status $(GUILD_ID)
+
+delete-guild: build ## make delete-guild GUILD_ID=123456789
+	@test -n "$(GUILD_ID)" || { echo "usage: make delete-guild GUILD_ID=<id>"; exit 2; }
+	$(TENANTCTL) delete-guild $(GUILD_ID) --yes
+
+argocd-sync-guilds: build ## Ask Argo CD to refresh every guild's Application
+	$(TENANTCTL) sync --all
