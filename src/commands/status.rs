@@ -3,11 +3,11 @@
 
 use std::process::Command;
 
-use tenantctl::error::{Error, Result};
+use tenantctl::error::Result;
 use tenantctl::git::GitRepo;
 use tenantctl::load::Snapshot;
 use tenantctl::model::{Guild, RESOURCE_FIELDS};
-use tenantctl::operation::guild::check_id;
+use tenantctl::operation::guild::check_exists;
 use tenantctl::validate::{self, Schemas};
 use tenantctl::{ExitCode, apply, render};
 
@@ -15,19 +15,14 @@ use super::root;
 use crate::cli::GlobalArgs;
 
 pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
-    check_id(&id)?;
     let root = root(global)?;
     let snapshot = Snapshot::load(&root)?;
+    check_exists(&snapshot, &id)?;
     let path = Guild::path_for(&id);
     let row = super::list::rows(&snapshot)
         .into_iter()
-        .find(|r| r.file == path);
-    let Some(row) = row else {
-        return Err(Error::usage(
-            format!("no guild {id}: {path} does not exist"),
-            "`tenantctl list` shows every guild",
-        ));
-    };
+        .find(|r| r.file == path)
+        .expect("the guild file exists");
     let own = snapshot.guilds[&path]
         .parsed
         .as_ref()

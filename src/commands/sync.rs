@@ -7,7 +7,7 @@ use tenantctl::config::Config;
 use tenantctl::error::{Error, Result};
 use tenantctl::load::Snapshot;
 use tenantctl::model::Guild;
-use tenantctl::operation::guild::check_id;
+use tenantctl::operation::guild::check_exists;
 
 use super::root;
 use crate::cli::GlobalArgs;
@@ -23,13 +23,7 @@ pub fn run(global: &GlobalArgs, id: Option<String>, all: bool) -> Result<ExitCod
             .collect()
     } else {
         let id = id.expect("clap requires an ID without --all");
-        check_id(&id)?;
-        if !snapshot.guilds.contains_key(&Guild::path_for(&id)) {
-            return Err(Error::usage(
-                format!("no guild {id}"),
-                "`tenantctl list` shows every guild",
-            ));
-        }
+        check_exists(&snapshot, &id)?;
         vec![id]
     };
     if ids.is_empty() {

@@ -64,24 +64,32 @@ pub fn parse_set(text: &str) -> Result<(String, String)> {
     Ok((field.to_string(), value.trim().to_string()))
 }
 
-/// The guild file at `id`, parsed; a usage error (with "did you mean") when there is none.
-fn existing(snapshot: &Snapshot, id: &str) -> Result<Guild> {
+/// Refuses an ID that is not valid or has no guild file, with "did you mean" for a near one.
+pub fn check_exists(snapshot: &Snapshot, id: &str) -> Result<()> {
     check_id(id)?;
     let path = Guild::path_for(id);
-    let Some(file) = snapshot.guilds.get(&path) else {
-        let ids = snapshot
-            .guilds
-            .keys()
-            .filter_map(|p| p.strip_prefix("guilds/guild-")?.strip_suffix(".yaml"));
-        let hint = match closest(id, ids) {
-            Some(near) => format!("did you mean {near}? `tenantctl list` shows every guild"),
-            None => "`tenantctl list` shows every guild".to_string(),
-        };
-        return Err(Error::usage(
-            format!("no guild {id}: {path} does not exist"),
-            hint,
-        ));
+    if snapshot.guilds.contains_key(&path) {
+        return Ok(());
+    }
+    let ids = snapshot
+        .guilds
+        .keys()
+        .filter_map(|p| p.strip_prefix("guilds/guild-")?.strip_suffix(".yaml"));
+    let hint = match closest(id, ids) {
+        Some(near) => format!("did you mean {near}? `tenantctl list` shows every guild"),
+        None => "`tenantctl list` shows every guild".to_string(),
     };
+    Err(Error::usage(
+        format!("no guild {id}: {path} does not exist"),
+        hint,
+    ))
+}
+
+/// The guild file at `id`, parsed; a usage error (with "did you mean") when there is none.
+fn existing(snapshot: &Snapshot, id: &str) -> Result<Guild> {
+    check_exists(snapshot, id)?;
+    let path = Guild::path_for(id);
+    let file = &snapshot.guilds[&path];
     let document = file.parsed.as_ref().map_err(|e| {
         Error::Invalid(vec![Diagnostic::error(
             &path,
@@ -215,11 +223,8 @@ impl Operation for UpdateGuild {
 
 impl Operation for DeleteGuild {
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
-        check_id(&self.id)?;
+        check_exists(snapshot, &self.id)?;
         let path = Guild::path_for(&self.id);
-        if !snapshot.guilds.contains_key(&path) {
-            existing(snapshot, &self.id)?;
-        }
         let tier = existing(snapshot, &self.id)
             .map(|g| g.tier)
             .unwrap_or_else(|_| "unknown tier".into());

@@ -1,0 +1,13 @@
+//! Integration tests: the real binary, a real bare git remote, real kubectl kustomize,
+//! check-jsonschema and kubernetes-validate as judges. One test binary, one module per area.
+
+mod escaping;
+mod git;
+mod golden;
+mod invalid;
+mod lifecycle;
+mod make;
+mod manifests;
+mod render;
+mod support;
+mod usage;
