@@ -52,6 +52,17 @@ impl Schema {
                 ValidationErrorKind::Type { kind } => {
                     out.push(wrong_type(file, document, &pointer, kind, instance));
                 }
+                ValidationErrorKind::Pattern { .. } if pointer == "/guild_id" => {
+                    out.push(
+                        Diagnostic::error(
+                            file,
+                            document.value_position(&pointer),
+                            code::BAD_ID,
+                            format!("guild_id `{}` is not a Discord guild ID", plain(instance)),
+                        )
+                        .with_hint("a Discord guild ID (snowflake) is 1 to 20 digits, quoted: \"123456789\""),
+                    );
+                }
                 ValidationErrorKind::Pattern { .. } if schema_path.contains("quantity") => {
                     out.push(
                         Diagnostic::error(

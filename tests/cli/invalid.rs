@@ -108,6 +108,10 @@ fn validate_reports_every_problem_with_file_line_and_column() {
         "guild_id: \"5\"\ntier: \"free\"\nbackend_memory_limit: \"1MB\"\n",
     );
     world.write("guilds/guild-6.yaml", "guild_id: \"7\"\ntier: \"free\"\n");
+    world.write(
+        "guilds/guild-x.yaml",
+        "guild_id: \"12ab\"\ntier: \"free\"\n",
+    );
     let out = fails_with(&world.tenantctl(&["validate"]), 1);
     for needle in [
         "guilds/guild-1.yaml:3:1: error[E201]: unknown field `backend_cpu_limt`",
@@ -119,6 +123,7 @@ fn validate_reports_every_problem_with_file_line_and_column() {
         "guilds/guild-5.yaml:3:23: error[E300]",
         "guilds/guild-6.yaml:1:11: error[E303]: guild_id \"7\" does not match the file name",
         "rename the file to guilds/guild-7.yaml",
+        "guilds/guild-x.yaml:1:11: error[E306]: guild_id `12ab` is not a Discord guild ID",
     ] {
         assert!(out.contains(needle), "expected `{needle}` in:\n{out}");
     }
