@@ -43,6 +43,9 @@ pub struct GlobalArgs {
     /// Also print the diff of every file changed
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// When to colour output (NO_COLOR set in the environment means never)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,7 +116,9 @@ pub enum Command {
         output: OutputFormat,
     },
     /// Show one guild: settings, whether its overlay is current and pushed, Argo CD state
-    #[command(after_help = "Examples:\n  tenantctl status 123456789")]
+    #[command(
+        after_help = "Examples:\n  tenantctl status 123456789\n  tenantctl --repo ./platform status 987654321"
+    )]
     Status {
         /// The Discord guild ID
         id: String,
@@ -147,8 +152,54 @@ pub enum Command {
         all: bool,
     },
     /// Push local commits (after a failed push)
-    #[command(after_help = "Examples:\n  tenantctl push")]
+    #[command(after_help = "Examples:\n  tenantctl push\n  tenantctl --repo ./platform push")]
     Push,
+    /// Show how the generated files on disk differ from what the config renders to
+    #[command(
+        after_help = "Like `render --check`, but only shows the difference and exits 0.\n\nExamples:\n  tenantctl diff\n  tenantctl diff --color always | less -R"
+    )]
+    Diff,
+    /// List, offline, the Argo CD Applications the rendered ApplicationSets will generate
+    #[command(
+        after_help = "Evaluates each ApplicationSet's git files generator and template against the files in\nthis repo, as the Argo CD controller would, without a cluster.\n\nExamples:\n  tenantctl apps\n  tenantctl apps --output json"
+    )]
+    Apps {
+        /// Output format
+        #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  tenantctl completions bash > ~/.local/share/bash-completion/completions/tenantctl\n  tenantctl completions zsh > ~/.zfunc/_tenantctl\n  tenantctl completions fish > ~/.config/fish/completions/tenantctl.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff), generated at build time
+    #[command(
+        after_help = "Examples:\n  tenantctl man > /usr/local/share/man/man1/tenantctl.1\n  tenantctl man | man -l -"
+    )]
+    Man,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@
 //! rejected push can be replayed on a fresh remote head. Nothing in the library prints or exits.
 
 pub mod apply;
+pub mod apps;
 pub mod config;
 pub mod embedded;
 pub mod error;

@@ -69,15 +69,27 @@ pub struct Snapshot {
 impl Snapshot {
     /// Reads and parses every user-written file of the repo at `root`, in parallel.
     pub fn load(root: &Path) -> Result<Snapshot> {
+        Snapshot::load_with_progress(root, &|_| {})
+    }
+
+    /// Like [`Snapshot::load`], telling `progress` the number of guild files first (`Some(n)`)
+    /// and then once per file parsed (`None`), for a progress bar.
+    pub fn load_with_progress(
+        root: &Path,
+        progress: &(dyn Fn(Option<usize>) + Sync),
+    ) -> Result<Snapshot> {
         let config_bytes = std::fs::read(root.join(CONFIG_FILE))
             .with_context(|| format!("reading {CONFIG_FILE}"))?;
         let guild_paths = list_guild_files(root)?;
+        progress(Some(guild_paths.len()));
         let guilds = guild_paths
             .into_par_iter()
             .map(|path| {
                 let bytes =
                     std::fs::read(root.join(&path)).with_context(|| format!("reading {path}"))?;
-                Ok((path.clone(), SourceFile::parse(path, &bytes)))
+                let file = SourceFile::parse(path.clone(), &bytes);
+                progress(None);
+                Ok((path, file))
             })
             .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
         Ok(Snapshot {

@@ -1,12 +1,22 @@
 //! The tenantctl binary: parse, dispatch, print the error, exit with its code.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 mod cli;
 mod commands;
 
+/// `tenantctl --version`: the crate version and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("TENANTCTL_COMMIT"),
+    ")"
+);
+
 fn main() {
-    let cli = cli::Cli::parse();
+    let matches = cli::Cli::command().version(VERSION).get_matches();
+    let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    commands::output::init_colour(cli.global.color);
     let code = match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {

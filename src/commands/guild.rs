@@ -38,17 +38,29 @@ pub fn update(
 }
 
 pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
-    tenantctl::operation::guild::check_id(&id)?;
-    if !yes
-        && !global.dry_run
-        && !confirm(&format!(
-            "Delete guild {id}: its file and overlay, committed and pushed?"
-        ))?
-    {
-        println!("not deleted");
-        return Ok(ExitCode::Ok);
+    let operation = DeleteGuild { id: id.clone() };
+    if !yes && !global.dry_run {
+        // Show what will go before asking; this also refuses an unknown ID before the prompt.
+        let root = root(global)?;
+        let preview = operation::execute(
+            &root,
+            &operation,
+            Steps {
+                dry_run: true,
+                ..Steps::default()
+            },
+            "origin",
+        )?;
+        let mut question = format!("Delete guild {id}? This removes, commits and pushes:\n");
+        for change in &preview.plan.changes {
+            question += &format!("  {}\n", change.path);
+        }
+        if !confirm(&(question + "Continue?"))? {
+            println!("not deleted");
+            return Ok(ExitCode::Ok);
+        }
     }
-    execute(global, &DeleteGuild { id })
+    execute(global, &operation)
 }
 
 /// Asks on a terminal; without one, refuses so that a script has to say --yes.

@@ -14,6 +14,7 @@ use tenantctl::model::Guild;
 use tenantctl::validate::effective_resources;
 
 use super::root;
+use super::table::print_rows;
 use crate::cli::{GlobalArgs, OutputFormat};
 
 /// One guild as `list` shows it.
@@ -111,18 +112,19 @@ fn print_table(rows: &[Row]) {
         };
         format!("{}/{}", get("request"), get("limit"))
     };
-    let mut table = vec![[
-        "GUILD ID".to_string(),
-        "TIER".into(),
-        "REPLICAS".into(),
-        "BACKEND CPU".into(),
-        "BACKEND MEMORY".into(),
-        "BOT CPU".into(),
-        "BOT MEMORY".into(),
-        "STATUS".into(),
-    ]];
+    let header = [
+        "GUILD ID",
+        "TIER",
+        "REPLICAS",
+        "BACKEND CPU",
+        "BACKEND MEMORY",
+        "BOT CPU",
+        "BOT MEMORY",
+        "STATUS",
+    ];
+    let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for row in rows {
-        table.push([
+        table.push(vec![
             row.guild_id.clone(),
             row.tier.clone(),
             row.replicas.map_or("-".into(), |r| r.to_string()),
@@ -137,23 +139,7 @@ fn print_table(rows: &[Row]) {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..8)
-        .map(|i| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in &table {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    print_rows(&table);
     if rows.is_empty() {
         println!("(no guilds; add one with `tenantctl create-guild <ID> --tier <TIER>`)");
     }

@@ -1,5 +1,8 @@
 //! One file per command. Each reads its options, calls the library stages, and prints.
 
+mod apps;
+mod completions;
+mod diff;
 mod guild;
 mod init;
 mod list;
@@ -8,6 +11,7 @@ mod push;
 mod render;
 mod status;
 mod sync;
+mod table;
 mod validate;
 
 use std::path::PathBuf;
@@ -35,6 +39,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Render { check } => render::run(global, check),
         Command::Sync { id, all } => sync::run(global, id, all),
         Command::Push => push::run(global),
+        Command::Diff => diff::run(global),
+        Command::Apps { output } => apps::run(global, output),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
     }
 }
 

@@ -1,36 +1,39 @@
-//! Printing: errors and diagnostics to stderr, results to stdout, colour only on a terminal.
+//! Printing: errors and diagnostics to stderr, results to stdout. Colour only where it can be
+//! seen: `--color`, then `NO_COLOR`, then whether the stream is a terminal.
+
+use std::io::IsTerminal as _;
 
 use console::Style;
+use indicatif::{ProgressBar, ProgressStyle};
 use tenantctl::operation::Outcome;
 use tenantctl::{Diagnostic, Error};
 
-use crate::cli::GlobalArgs;
+use crate::cli::{ColorChoice, GlobalArgs};
 
-/// Whether stderr gets colour: a terminal, and NO_COLOR unset.
-fn colour_stderr() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && console::Term::stderr().features().colors_supported()
-}
-
-fn colour_stdout() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && console::Term::stdout().features().colors_supported()
-}
-
-fn style(enabled: bool, style: Style) -> Style {
-    if enabled {
-        style.force_styling(true)
-    } else {
-        Style::new().force_styling(false)
-    }
+/// Decides colour for stdout and stderr once, from `--color`, `NO_COLOR` and the terminals.
+pub fn init_colour(choice: ColorChoice) {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (stdout, stderr) = match choice {
+        ColorChoice::Always => (true, true),
+        ColorChoice::Never => (false, false),
+        ColorChoice::Auto if no_color => (false, false),
+        ColorChoice::Auto => (
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        ),
+    };
+    console::set_colors_enabled(stdout);
+    console::set_colors_enabled_stderr(stderr);
 }
 
 /// Prints an error: its diagnostics or diff, then one line of cause and one of what to do.
 pub fn print_error(error: &Error) {
-    let red = style(colour_stderr(), Style::new().red().bold());
     match error {
         Error::Invalid(diagnostics) => print_diagnostics(diagnostics),
-        Error::Stale { diff, .. } => eprint!("{}", colour_diff(diff, colour_stderr())),
+        Error::Stale { diff, .. } => eprint!("{}", colour_diff(diff, true)),
         _ => {}
     }
+    let red = Style::new().for_stderr().red().bold();
     eprintln!("{} {error}", red.apply_to("error:"));
     if let Error::Other(inner) = error {
         for cause in inner.chain().skip(1) {
@@ -38,48 +41,49 @@ pub fn print_error(error: &Error) {
         }
     }
     if let Some(hint) = error.hint() {
-        eprintln!("  hint: {hint}");
+        eprintln!(
+            "  {} {hint}",
+            Style::new().for_stderr().cyan().apply_to("hint:")
+        );
     }
 }
 
-/// Prints diagnostics in the human format to stderr.
+/// Prints diagnostics in the human format to stderr, the severity coloured.
 pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let error = Style::new().for_stderr().red().bold();
+    let warning = Style::new().for_stderr().yellow().bold();
     for diagnostic in diagnostics {
-        eprintln!("{}", diagnostic.render_human());
+        let text = diagnostic.render_human();
+        let text = text
+            .replacen(": error[", &format!(": {}[", error.apply_to("error")), 1)
+            .replacen(
+                ": warning[",
+                &format!(": {}[", warning.apply_to("warning")),
+                1,
+            );
+        eprintln!("{text}");
     }
 }
 
-/// Colours a unified diff's added and removed lines.
-pub fn colour_diff(diff: &str, enabled: bool) -> String {
-    if !enabled {
-        return diff.to_string();
-    }
+/// Colours a unified diff's added and removed lines, for stdout or stderr.
+pub fn colour_diff(diff: &str, for_stderr: bool) -> String {
+    let style = |s: Style| {
+        if for_stderr {
+            s.for_stderr()
+        } else {
+            s.for_stdout()
+        }
+    };
     diff.lines()
         .map(|line| {
             let styled = if line.starts_with("+++") || line.starts_with("---") {
-                Style::new()
-                    .bold()
-                    .force_styling(true)
-                    .apply_to(line)
-                    .to_string()
+                style(Style::new().bold()).apply_to(line).to_string()
             } else if line.starts_with('+') {
-                Style::new()
-                    .green()
-                    .force_styling(true)
-                    .apply_to(line)
-                    .to_string()
+                style(Style::new().green()).apply_to(line).to_string()
             } else if line.starts_with('-') {
-                Style::new()
-                    .red()
-                    .force_styling(true)
-                    .apply_to(line)
-                    .to_string()
+                style(Style::new().red()).apply_to(line).to_string()
             } else if line.starts_with("@@") {
-                Style::new()
-                    .cyan()
-                    .force_styling(true)
-                    .apply_to(line)
-                    .to_string()
+                style(Style::new().cyan()).apply_to(line).to_string()
             } else {
                 line.to_string()
             };
@@ -98,10 +102,7 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
         return;
     }
     if global.dry_run || global.verbose {
-        print!(
-            "{}",
-            colour_diff(&outcome.plan.unified_diff(), colour_stdout())
-        );
+        print!("{}", colour_diff(&outcome.plan.unified_diff(), false));
     }
     if global.dry_run {
         println!(
@@ -110,7 +111,7 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
         );
         return;
     }
-    let dim = style(colour_stdout(), Style::new().dim());
+    let dim = Style::new().dim();
     for change in &outcome.plan.changes {
         println!("{:>8} {}", change.verb(), change.path);
     }
@@ -132,5 +133,50 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
     }
     for note in &outcome.notes {
         println!("note: {note}");
+    }
+}
+
+/// A progress bar on stderr for reading many files: hidden when stderr is no terminal, with -q,
+/// or for a repo small enough to be read in a blink.
+pub struct Progress {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl Progress {
+    /// Repos with fewer guild files than this finish too fast for a bar to help.
+    const MIN_FILES: usize = 200;
+
+    pub fn new(global: &GlobalArgs, verb: &'static str) -> Progress {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} files")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(verb);
+        Progress {
+            bar,
+            quiet: global.quiet || !std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// The callback the library's loader calls: `Some(total)` first, then once per file.
+    pub fn tick(&self, total: Option<usize>) {
+        match total {
+            Some(total) => {
+                if !self.quiet && total >= Self::MIN_FILES {
+                    self.bar
+                        .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+                self.bar.set_length(total as u64);
+            }
+            None => self.bar.inc(1),
+        }
+    }
+
+    /// Leaves the finished bar on screen, so a person sees what was read.
+    pub fn finish(&self) {
+        self.bar.finish();
     }
 }

@@ -7,11 +7,15 @@ use tenantctl::load::Snapshot;
 use tenantctl::operation::plan_change;
 
 use super::{output, root};
+
+const PROGRESS_VERB: &str = "rendering";
 use crate::cli::GlobalArgs;
 
 pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
     let root = root(global)?;
-    let snapshot = Snapshot::load(&root)?;
+    let progress = output::Progress::new(global, PROGRESS_VERB);
+    let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
+    progress.finish();
     let plan = plan_change(&root, &snapshot, &Default::default())?;
     if check {
         if plan.is_empty() {

@@ -8,11 +8,15 @@ use tenantctl::yaml::Position;
 use tenantctl::{ExitCode, apply, render};
 
 use super::{output, root};
+
+const PROGRESS_VERB: &str = "validating";
 use crate::cli::{DiagnosticFormat, GlobalArgs};
 
 pub fn run(global: &GlobalArgs, format: DiagnosticFormat) -> Result<ExitCode> {
     let root = root(global)?;
-    let snapshot = Snapshot::load(&root)?;
+    let progress = output::Progress::new(global, PROGRESS_VERB);
+    let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
+    progress.finish();
     let report = validate::validate(&snapshot, &Schemas::load(&root)?);
     let mut diagnostics = report.diagnostics.clone();
     if let Some(model) = &report.model {

@@ -1,0 +1,22 @@
+//! diff: how the generated files on disk differ from what the config renders to.
+
+use tenantctl::ExitCode;
+use tenantctl::error::Result;
+use tenantctl::load::Snapshot;
+use tenantctl::operation::plan_change;
+
+use super::{output, root};
+use crate::cli::GlobalArgs;
+
+pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
+    let root = root(global)?;
+    let plan = plan_change(&root, &Snapshot::load(&root)?, &Default::default())?;
+    if plan.is_empty() {
+        if !global.quiet {
+            println!("no difference: the generated files are current");
+        }
+    } else {
+        print!("{}", output::colour_diff(&plan.unified_diff(), false));
+    }
+    Ok(ExitCode::Ok)
+}
