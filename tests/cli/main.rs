@@ -3,6 +3,7 @@
 
 mod demo;
 mod escaping;
+mod extras;
 mod git;
 mod golden;
 mod invalid;
@@ -10,5 +11,7 @@ mod lifecycle;
 mod make;
 mod manifests;
 mod render;
+mod snapshots;
 mod support;
+mod terminal;
 mod usage;
