@@ -104,8 +104,14 @@ pub fn generated_changes(root: &Path, desired: &Files) -> Result<BTreeMap<String
 /// Generated files that are on disk now.
 fn existing_generated(root: &Path) -> Result<Vec<String>> {
     let mut paths = Vec::new();
-    let overlays = root.join(render::GUILD_OVERLAYS_DIR);
-    if overlays.is_dir() {
+    for dir in [
+        render::GUILD_OVERLAYS_DIR,
+        render::tenant::TENANT_OVERLAYS_DIR,
+    ] {
+        let overlays = root.join(dir);
+        if !overlays.is_dir() {
+            continue;
+        }
         for entry in WalkDir::new(&overlays).sort_by_file_name() {
             let entry = entry.context("listing generated overlays")?;
             if entry.file_type().is_file() {
@@ -117,8 +123,13 @@ fn existing_generated(root: &Path) -> Result<Vec<String>> {
             }
         }
     }
-    if root.join(render::APPLICATION_SET_PATH).is_file() {
-        paths.push(render::APPLICATION_SET_PATH.to_string());
+    for file in [
+        render::APPLICATION_SET_PATH,
+        render::TENANTS_APPLICATION_SET_PATH,
+    ] {
+        if root.join(file).is_file() {
+            paths.push(file.to_string());
+        }
     }
     Ok(paths)
 }

@@ -20,6 +20,80 @@ pub struct Config {
     pub git: GitSettings,
     pub image: Image,
     pub tiers: BTreeMap<String, Tier>,
+    /// How tenants (`tenants/*.yaml`) are rendered; every field has a default.
+    #[serde(default)]
+    pub tenants: TenantSettings,
+}
+
+/// Settings for rendering tenants.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct TenantSettings {
+    /// The ApplicationSet that makes one Application per tenant.
+    pub application_set_name: String,
+    /// Images are `<registry>/<service>:<imageTag>`.
+    pub registry: String,
+    /// The tag when a tenant sets no imageTag.
+    pub default_image_tag: String,
+    pub ingress_class_name: String,
+    /// Where the ingress controller runs: its pods may reach every tenant.
+    pub ingress_controller_namespace: String,
+    /// Replicas per tenant type (production is at least 2 whatever this says).
+    pub replicas: BTreeMap<String, u32>,
+    /// The image of the backup CronJob.
+    pub backup_image: String,
+    /// The port every service listens on.
+    pub container_port: u16,
+    /// LimitRange defaults for each container.
+    pub container_defaults: ContainerDefaults,
+}
+
+/// Per-container defaults of a tenant's LimitRange.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerDefaults {
+    pub cpu_request: String,
+    pub memory_request: String,
+    pub cpu_limit: String,
+    pub memory_limit: String,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        TenantSettings {
+            application_set_name: "pishop-tenants".into(),
+            registry: "ghcr.io/pishop".into(),
+            default_image_tag: "latest".into(),
+            ingress_class_name: "nginx".into(),
+            ingress_controller_namespace: "ingress-nginx".into(),
+            replicas: [
+                ("production".to_string(), 2),
+                ("staging".to_string(), 1),
+                ("development".to_string(), 1),
+            ]
+            .into(),
+            backup_image: "ghcr.io/pishop/backup:1.0.0".into(),
+            container_port: 8080,
+            container_defaults: ContainerDefaults {
+                cpu_request: "100m".into(),
+                memory_request: "128Mi".into(),
+                cpu_limit: "500m".into(),
+                memory_limit: "512Mi".into(),
+            },
+        }
+    }
+}
+
+impl TenantSettings {
+    /// Replicas of each service of a running tenant of `tenant_type`; production has at least 2.
+    pub fn replicas_for(&self, tenant_type: &str) -> u32 {
+        let configured = self.replicas.get(tenant_type).copied().unwrap_or(1);
+        if tenant_type == "production" {
+            configured.max(2)
+        } else {
+            configured
+        }
+    }
 }
 
 /// How the ApplicationSet is set up and where Applications deploy.

@@ -23,16 +23,60 @@ macro_rules! embed {
 
 pub const GUILD_SCHEMA: EmbeddedFile = embed!("schemas/guild.schema.json");
 pub const CONFIG_SCHEMA: EmbeddedFile = embed!("schemas/config.schema.json");
+pub const TENANT_SCHEMA: EmbeddedFile = embed!("schemas/tenant.schema.json");
 pub const GUILD_KUSTOMIZATION: EmbeddedFile = embed!("templates/guild-kustomization.yaml.j2");
 pub const APPLICATION_SET: EmbeddedFile = embed!("templates/applicationset.yaml.j2");
+pub const TENANTS_APPLICATION_SET: EmbeddedFile =
+    embed!("templates/tenants-applicationset.yaml.j2");
+
+/// The templates of a tenant's overlay, one manifest file each (plus kustomization and params).
+pub mod tenant {
+    use super::EmbeddedFile;
+
+    pub const KUSTOMIZATION: EmbeddedFile = embed!("templates/tenant/kustomization.yaml.j2");
+    pub const PARAMS: EmbeddedFile = embed!("templates/tenant/params.yaml.j2");
+    pub const NAMESPACE: EmbeddedFile = embed!("templates/tenant/namespace.yaml.j2");
+    pub const RBAC: EmbeddedFile = embed!("templates/tenant/rbac.yaml.j2");
+    pub const CONFIG: EmbeddedFile = embed!("templates/tenant/config.yaml.j2");
+    pub const SERVICES: EmbeddedFile = embed!("templates/tenant/services.yaml.j2");
+    pub const INGRESS: EmbeddedFile = embed!("templates/tenant/ingress.yaml.j2");
+    pub const QUOTA: EmbeddedFile = embed!("templates/tenant/quota.yaml.j2");
+    pub const NETWORK_POLICIES: EmbeddedFile = embed!("templates/tenant/network-policies.yaml.j2");
+    pub const BACKUP: EmbeddedFile = embed!("templates/tenant/backup.yaml.j2");
+    pub const AVAILABILITY: EmbeddedFile = embed!("templates/tenant/availability.yaml.j2");
+
+    pub const ALL: [EmbeddedFile; 11] = [
+        KUSTOMIZATION,
+        PARAMS,
+        NAMESPACE,
+        RBAC,
+        CONFIG,
+        SERVICES,
+        INGRESS,
+        QUOTA,
+        NETWORK_POLICIES,
+        BACKUP,
+        AVAILABILITY,
+    ];
+}
+
+/// Every template `render` uses.
+pub fn render_templates() -> Vec<EmbeddedFile> {
+    let mut files = vec![
+        GUILD_KUSTOMIZATION,
+        APPLICATION_SET,
+        TENANTS_APPLICATION_SET,
+    ];
+    files.extend(tenant::ALL);
+    files
+}
 
 /// Files `init` writes out verbatim: a repo's copies override the embedded ones later.
-pub const OVERRIDABLE: [EmbeddedFile; 4] = [
-    GUILD_SCHEMA,
-    CONFIG_SCHEMA,
-    GUILD_KUSTOMIZATION,
-    APPLICATION_SET,
-];
+pub fn overridable() -> Vec<EmbeddedFile> {
+    let mut files = vec![GUILD_SCHEMA, CONFIG_SCHEMA, TENANT_SCHEMA];
+    files.extend(render_templates());
+    files
+}
 
 /// Templates `init` renders once to create a repo; the results are the user's from then on.
 pub mod scaffold {

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::CONFIG_FILE;
 use crate::error::{Error, Result};
+use crate::model::tenant::TENANTS_DIR;
 use crate::yaml::{self, Document, ParseError};
 
 /// Where guild files live, relative to the repo root.
@@ -62,6 +63,8 @@ pub struct Snapshot {
     pub config: SourceFile,
     /// Guild files by path.
     pub guilds: BTreeMap<String, SourceFile>,
+    /// Tenant files by path.
+    pub tenants: BTreeMap<String, SourceFile>,
     /// Directories under `kustomize/` that hold a `kustomization.yaml` (tier overlays and others).
     pub overlays: BTreeSet<String>,
 }
@@ -80,62 +83,81 @@ impl Snapshot {
     ) -> Result<Snapshot> {
         let config_bytes = std::fs::read(root.join(CONFIG_FILE))
             .with_context(|| format!("reading {CONFIG_FILE}"))?;
-        let guild_paths = list_guild_files(root)?;
-        progress(Some(guild_paths.len()));
-        let guilds = guild_paths
-            .into_par_iter()
-            .map(|path| {
-                let bytes =
-                    std::fs::read(root.join(&path)).with_context(|| format!("reading {path}"))?;
-                let file = SourceFile::parse(path.clone(), &bytes);
-                progress(None);
-                Ok((path, file))
-            })
-            .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+        let guild_paths = list_yaml_files(root, GUILDS_DIR)?;
+        let tenant_paths = list_yaml_files(root, TENANTS_DIR)?;
+        progress(Some(guild_paths.len() + tenant_paths.len()));
+        let read = |paths: Vec<String>| -> Result<BTreeMap<String, SourceFile>> {
+            Ok(paths
+                .into_par_iter()
+                .map(|path| {
+                    let bytes = std::fs::read(root.join(&path))
+                        .with_context(|| format!("reading {path}"))?;
+                    let file = SourceFile::parse(path.clone(), &bytes);
+                    progress(None);
+                    Ok((path, file))
+                })
+                .collect::<anyhow::Result<BTreeMap<_, _>>>()?)
+        };
+        let guilds = read(guild_paths)?;
+        let tenants = read(tenant_paths)?;
         Ok(Snapshot {
             root: root.to_path_buf(),
             config: SourceFile::parse(CONFIG_FILE.to_string(), &config_bytes),
             guilds,
+            tenants,
             overlays: list_overlays(root)?,
         })
     }
 
-    /// This snapshot with some guild files written (`Some`) or removed (`None`).
-    pub fn with_guild_changes(&self, changes: &BTreeMap<String, Option<String>>) -> Snapshot {
+    /// This snapshot with some guild or tenant files written (`Some`) or removed (`None`).
+    pub fn with_changes(&self, changes: &BTreeMap<String, Option<String>>) -> Snapshot {
         let mut next = self.clone();
         for (path, text) in changes {
+            let files = if path.starts_with(&format!("{TENANTS_DIR}/")) {
+                &mut next.tenants
+            } else {
+                &mut next.guilds
+            };
             match text {
                 Some(text) => {
-                    next.guilds.insert(
+                    files.insert(
                         path.clone(),
                         SourceFile::parse(path.clone(), text.as_bytes()),
                     );
                 }
                 None => {
-                    next.guilds.remove(path);
+                    files.remove(path);
                 }
             }
         }
         next
     }
+
+    /// The file at `path` among the config, guild and tenant files.
+    pub fn file(&self, path: &str) -> Option<&SourceFile> {
+        if path == self.config.path {
+            return Some(&self.config);
+        }
+        self.guilds.get(path).or_else(|| self.tenants.get(path))
+    }
 }
 
-/// `guilds/*.yaml` and `guilds/*.yml`, sorted; other files (a README) are not guild files.
-fn list_guild_files(root: &Path) -> Result<Vec<String>> {
-    let dir = root.join(GUILDS_DIR);
+/// `<dir>/*.yaml` and `<dir>/*.yml`, sorted; other files (a README) are not tenant files.
+fn list_yaml_files(root: &Path, folder: &str) -> Result<Vec<String>> {
+    let dir = root.join(folder);
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {GUILDS_DIR}/"))? {
-        let entry = entry.with_context(|| format!("listing {GUILDS_DIR}/"))?;
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {folder}/"))? {
+        let entry = entry.with_context(|| format!("listing {folder}/"))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
         if is_yaml
             && !name.starts_with('.')
             && entry.file_type().map(|t| t.is_file()).unwrap_or(false)
         {
-            paths.push(format!("{GUILDS_DIR}/{name}"));
+            paths.push(format!("{folder}/{name}"));
         }
     }
     paths.sort();

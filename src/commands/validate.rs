@@ -50,7 +50,7 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat) -> Result<ExitCode> {
         DiagnosticFormat::Human => {
             output::print_diagnostics(&diagnostics);
             if !global.quiet {
-                let files = snapshot.guilds.len() + 1;
+                let files = snapshot.guilds.len() + snapshot.tenants.len() + 1;
                 if errors == 0 {
                     println!("{files} files valid, {} warning(s)", diagnostics.len());
                 } else {

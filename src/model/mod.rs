@@ -2,5 +2,7 @@
 
 pub mod guild;
 pub mod quantity;
+pub mod tenant;
 
 pub use guild::{Guild, RESOURCE_FIELDS, ResourceField};
+pub use tenant::Tenant;

@@ -95,7 +95,7 @@ pub fn plan_change(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
-    let next = snapshot.with_guild_changes(files);
+    let next = snapshot.with_changes(files);
     let schemas = Schemas::load(root)?;
     let model = validate::validate(&next, &schemas).into_model()?;
     let desired = render::render(&model, &Templates::load(root)?)?;

@@ -18,7 +18,7 @@ impl Templates {
     /// The repo's own templates where it has them, the embedded defaults otherwise.
     pub fn load(root: &Path) -> Result<Templates> {
         let mut templates = Templates { env: environment() };
-        for file in [embedded::GUILD_KUSTOMIZATION, embedded::APPLICATION_SET] {
+        for file in embedded::render_templates() {
             let text = embedded::read_or_default(root, file)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?;
             templates.add(file.path, text)?;

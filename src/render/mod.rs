@@ -7,6 +7,7 @@
 pub mod engine;
 pub mod guild;
 pub mod scaffold;
+pub mod tenant;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,8 @@ use crate::validate::Model;
 
 /// Where the ApplicationSet is written.
 pub const APPLICATION_SET_PATH: &str = "kustomize/argocd/applicationset.yaml";
+/// Where the tenants' ApplicationSet is written.
+pub const TENANTS_APPLICATION_SET_PATH: &str = "kustomize/argocd/tenants-applicationset.yaml";
 /// Where the per-guild overlays are written; everything below is generated.
 pub const GUILD_OVERLAYS_DIR: &str = "kustomize/guilds";
 
@@ -26,7 +29,10 @@ pub type Files = BTreeMap<String, String>;
 
 /// Whether `path` is a generated file that `render` owns (and may delete when stale).
 pub fn is_generated(path: &str) -> bool {
-    path == APPLICATION_SET_PATH || path.starts_with(&format!("{GUILD_OVERLAYS_DIR}/"))
+    path == APPLICATION_SET_PATH
+        || path == TENANTS_APPLICATION_SET_PATH
+        || path.starts_with(&format!("{GUILD_OVERLAYS_DIR}/"))
+        || path.starts_with(&format!("{}/", tenant::TENANT_OVERLAYS_DIR))
 }
 
 /// Renders every generated file of the repo.
@@ -41,5 +47,15 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         json!({ "argocd": model.config.argocd }),
     )?;
     files.insert(APPLICATION_SET_PATH.to_string(), text);
+    for tenant in model.tenants.values() {
+        files.extend(tenant::render_overlay(
+            &model.config.tenants,
+            tenant,
+            templates,
+        )?);
+    }
+    let context = json!({ "argocd": model.config.argocd, "tenants": model.config.tenants });
+    let text = templates.render(crate::embedded::TENANTS_APPLICATION_SET.path, context)?;
+    files.insert(TENANTS_APPLICATION_SET_PATH.to_string(), text);
     Ok(files)
 }

@@ -46,7 +46,7 @@ pub fn scaffold_files(repo_url: &str) -> Result<Files> {
             templates.render(scaffold::TIER_RESOURCES.path, &context)?,
         );
     }
-    for file in embedded::OVERRIDABLE {
+    for file in embedded::overridable() {
         files.insert(file.path.to_string(), file.text.to_string());
     }
     files.insert(

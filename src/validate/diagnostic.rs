@@ -30,7 +30,19 @@ pub mod code {
     pub const DUPLICATE_ID: &str = "E304";
     pub const MISSING_TIER_OVERLAY: &str = "E305";
     pub const BAD_ID: &str = "E306";
+    pub const TENANT_ID_MISMATCH: &str = "E307";
+    pub const BAD_NAMESPACE: &str = "E308";
+    pub const BAD_DOMAIN: &str = "E309";
+    pub const PLAINTEXT_SECRET: &str = "E310";
+    pub const TLS_WITHOUT_DOMAIN: &str = "E311";
+    pub const DUPLICATE_SERVICE: &str = "E312";
+    pub const BAD_CRON: &str = "E313";
+    pub const BAD_EMAIL: &str = "E314";
+    pub const BAD_TIME: &str = "E315";
+    pub const BAD_LABEL: &str = "E316";
+    pub const DUPLICATE_TENANT: &str = "E317";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
+    pub const ACTIVE_UNSET: &str = "W101";
     pub const STALE_RENDER: &str = "E400";
 }
 

@@ -2,9 +2,11 @@
 //! and, when there is none, the [`Model`] that rendering works from.
 
 pub mod diagnostic;
+pub mod formats;
 pub mod rules;
 pub mod schema;
 pub mod suggest;
+pub mod tenant_rules;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,13 +17,14 @@ use crate::config::{Config, Tier};
 use crate::embedded::{self, EmbeddedFile};
 use crate::error::{Error, Result};
 use crate::load::{Snapshot, SourceFile};
-use crate::model::Guild;
+use crate::model::{Guild, Tenant};
 use diagnostic::{Diagnostic, code};
 use schema::Schema;
 
 /// The compiled schemas of a repo (its own copies, or the embedded defaults).
 pub struct Schemas {
     pub guild: Schema,
+    pub tenant: Schema,
     pub config: Schema,
 }
 
@@ -34,6 +37,7 @@ impl Schemas {
         };
         Ok(Schemas {
             guild: compile(embedded::GUILD_SCHEMA)?,
+            tenant: compile(embedded::TENANT_SCHEMA)?,
             config: compile(embedded::CONFIG_SCHEMA)?,
         })
     }
@@ -45,6 +49,8 @@ pub struct Model {
     pub config: Config,
     /// Guilds by ID.
     pub guilds: BTreeMap<String, Guild>,
+    /// Tenants by tenantId.
+    pub tenants: BTreeMap<String, Tenant>,
 }
 
 impl Model {
@@ -110,6 +116,19 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
         }
     }
     diagnostics.extend(rules::duplicate_ids(snapshot, &guilds));
+    let checked: Vec<(Vec<Diagnostic>, Option<Tenant>)> = snapshot
+        .tenants
+        .par_iter()
+        .map(|(_, file)| check_tenant(file, schemas))
+        .collect();
+    let mut tenants = Vec::new();
+    for ((path, file), (found, tenant)) in snapshot.tenants.iter().zip(checked) {
+        diagnostics.extend(found);
+        if let (Some(tenant), Ok(document)) = (tenant, &file.parsed) {
+            tenants.push((path.as_str(), document, tenant));
+        }
+    }
+    diagnostics.extend(tenant_rules::tenant_uniqueness(&tenants));
     attach_source_lines(snapshot, &mut diagnostics);
     diagnostic::sort(&mut diagnostics);
     let has_error = diagnostics.iter().any(Diagnostic::is_error);
@@ -119,6 +138,10 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
             guilds: guilds
                 .into_iter()
                 .map(|(_, g)| (g.guild_id.clone(), g))
+                .collect(),
+            tenants: tenants
+                .into_iter()
+                .map(|(_, _, t)| (t.spec.tenant_id.clone(), t))
                 .collect(),
         }),
         _ => None,
@@ -130,11 +153,7 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
 fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) {
     for diagnostic in diagnostics {
         let path = diagnostic.file.to_string_lossy();
-        let file = if path == snapshot.config.path.as_str() {
-            Some(&snapshot.config)
-        } else {
-            snapshot.guilds.get(path.as_ref())
-        };
+        let file = snapshot.file(&path);
         if let Some(file) = file {
             diagnostic.source_line = file
                 .text
@@ -221,4 +240,33 @@ fn check_guild(
     };
     found.extend(rules::guild_rules(&file.path, document, &guild, config));
     (found, Some(guild))
+}
+
+fn check_tenant(file: &SourceFile, schemas: &Schemas) -> (Vec<Diagnostic>, Option<Tenant>) {
+    let document = match &file.parsed {
+        Ok(document) => document,
+        Err(error) => return (vec![parse_error(file, error)], None),
+    };
+    let found = schemas.tenant.check(&file.path, document);
+    if !found.is_empty() {
+        return (found, None);
+    }
+    match serde_json::from_value::<Tenant>(document.value.clone()) {
+        Ok(tenant) => (
+            tenant_rules::tenant_rules(&file.path, document, &tenant),
+            Some(tenant),
+        ),
+        Err(error) => {
+            let at = document.value_position("");
+            (
+                vec![Diagnostic::error(
+                    &file.path,
+                    at,
+                    code::SCHEMA,
+                    format!("not a Tenant: {error}"),
+                )],
+                None,
+            )
+        }
+    }
 }

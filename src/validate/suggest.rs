@@ -2,6 +2,16 @@
 
 /// The candidate closest to `input`, if it is close enough to be a likely typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    // An abbreviation (`prod`) names the one candidate it starts, whatever the distance.
+    let extending: Vec<&'a str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| input.len() >= 2 && c.starts_with(input))
+        .collect();
+    if let [only] = extending[..] {
+        return Some(only);
+    }
     let limit = (input.chars().count() / 3).max(1);
     candidates
         .into_iter()

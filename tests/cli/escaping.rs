@@ -97,12 +97,9 @@ fn hostile_guild_values_stay_data_even_without_validation() {
         let model = Model {
             config,
             guilds: BTreeMap::from([(hostile.to_string(), guild)]),
+            tenants: BTreeMap::new(),
         };
-        let templates = Templates::embedded(&[
-            tenantctl::embedded::GUILD_KUSTOMIZATION,
-            tenantctl::embedded::APPLICATION_SET,
-        ])
-        .unwrap();
+        let templates = Templates::embedded(&tenantctl::embedded::render_templates()).unwrap();
         let files = render::render(&model, &templates).unwrap();
         let overlay = files
             .iter()

@@ -1,4 +1,5 @@
-//! Golden files: the seed's two example guilds render to exactly `tests/fixtures/seed-guilds/out/`.
+//! Golden files: the seed's two example guilds and its example Tenant render to exactly
+//! `tests/fixtures/seed-guilds/out/`.
 //! Run with `UPDATE_GOLDEN=1` to rewrite the expected files after an intended change.
 
 use std::collections::BTreeMap;
@@ -37,14 +38,20 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 #[test]
-fn seed_guilds_render_to_the_golden_files() {
+fn seed_examples_render_to_the_golden_files() {
     let world = World::new();
     copy_tree(&fixture().join("in"), &world.platform());
     ok(&world.tenantctl(&["render"]));
     let rendered: BTreeMap<String, String> = files_under(&world.platform())
         .into_iter()
         .filter(|(path, _)| {
-            path.starts_with("kustomize/guilds/") || path.starts_with("kustomize/argocd/")
+            [
+                "kustomize/guilds/",
+                "kustomize/tenants/",
+                "kustomize/argocd/",
+            ]
+            .iter()
+            .any(|dir| path.starts_with(dir))
         })
         .collect();
     let expected_dir = fixture().join("out");
@@ -74,15 +81,10 @@ fn the_project_root_is_a_current_example_repo() {
     let out = ok(&world.tenantctl_in(root, &["render", "--check"]));
     assert!(out.contains("up to date"), "{out}");
     ok(&world.tenantctl_in(root, &["validate"]));
-    // The root's two guilds are the seed's, rendered like the fixture's.
-    for id in ["123456789", "987654321"] {
-        let path = format!("kustomize/guilds/guild-{id}/kustomization.yaml");
-        let golden = std::fs::read_to_string(fixture().join("out").join(&path)).unwrap();
-        similar_asserts(
-            &path,
-            &golden,
-            &std::fs::read_to_string(root.join(&path)).unwrap(),
-        );
+    // The root's guilds and tenant are the seed's, rendered exactly like the fixture's.
+    let generated = files_under(&fixture().join("out"));
+    for (path, golden) in &generated {
+        similar_asserts(path, golden, &std::fs::read_to_string(root.join(path)).unwrap());
     }
 }
 

@@ -3,11 +3,12 @@
 
 use crate::support::{World, ok};
 
-const SCAFFOLD: [&str; 15] = [
+const SCAFFOLD: [&str; 29] = [
     ".gitignore",
     "Makefile",
     "guilds/README.md",
     "kustomize/argocd/applicationset.yaml",
+    "kustomize/argocd/tenants-applicationset.yaml",
     "kustomize/base/guild-resources.yaml",
     "kustomize/base/kustomization.yaml",
     "kustomize/free/free-resources.yaml",
@@ -16,8 +17,21 @@ const SCAFFOLD: [&str; 15] = [
     "kustomize/pro/pro-resources.yaml",
     "schemas/config.schema.json",
     "schemas/guild.schema.json",
+    "schemas/tenant.schema.json",
     "templates/applicationset.yaml.j2",
     "templates/guild-kustomization.yaml.j2",
+    "templates/tenant/availability.yaml.j2",
+    "templates/tenant/backup.yaml.j2",
+    "templates/tenant/config.yaml.j2",
+    "templates/tenant/ingress.yaml.j2",
+    "templates/tenant/kustomization.yaml.j2",
+    "templates/tenant/namespace.yaml.j2",
+    "templates/tenant/network-policies.yaml.j2",
+    "templates/tenant/params.yaml.j2",
+    "templates/tenant/quota.yaml.j2",
+    "templates/tenant/rbac.yaml.j2",
+    "templates/tenant/services.yaml.j2",
+    "templates/tenants-applicationset.yaml.j2",
     "tenantctl.yaml",
 ];
 

@@ -13,5 +13,6 @@ mod manifests;
 mod render;
 mod snapshots;
 mod support;
+mod tenants;
 mod terminal;
 mod usage;

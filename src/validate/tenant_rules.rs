@@ -1,0 +1,247 @@
+//! Rules of tenant files beyond their schema: names that agree, a valid namespace, a real host
+//! name, no secret in git, valid cron, times, e-mail and labels; and across files, no two
+//! tenants sharing an ID, a namespace or a domain.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::diagnostic::{Diagnostic, code};
+use super::formats;
+use crate::model::Tenant;
+use crate::yaml::Document;
+
+/// Every rule of one tenant file.
+pub fn tenant_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Diagnostic> {
+    let spec = &tenant.spec;
+    let at = |pointer: &str| document.value_position(pointer);
+    let mut out = Vec::new();
+    let mut error = |pointer: &str, code, message: String, hint: String| {
+        out.push(Diagnostic::error(file, at(pointer), code, message).with_hint(hint));
+    };
+    let expected_file = Tenant::path_for(&spec.tenant_id);
+    if tenant.metadata.name != spec.tenant_id {
+        error(
+            "/metadata/name",
+            code::TENANT_ID_MISMATCH,
+            format!(
+                "metadata.name `{}` differs from spec.tenantId `{}`",
+                tenant.metadata.name, spec.tenant_id
+            ),
+            "make them equal: the tenantId is the resource's name".into(),
+        );
+    }
+    if file != expected_file {
+        error(
+            "/spec/tenantId",
+            code::TENANT_ID_MISMATCH,
+            format!("tenantId `{}` does not match the file name", spec.tenant_id),
+            format!("rename the file to {expected_file} or fix tenantId"),
+        );
+    }
+    match tenant.namespace() {
+        Err(problem) => error(
+            "/spec/namespaceConfig/pattern",
+            code::BAD_NAMESPACE,
+            problem,
+            "use only {tenantId}, {environment}, {tenantType}, {prefix} and {suffix}".into(),
+        ),
+        Ok(namespace) if !formats::is_dns_label(&namespace) => error(
+            if spec.namespace_config.is_some() { "/spec/namespaceConfig" } else { "/spec/tenantId" },
+            code::BAD_NAMESPACE,
+            format!("the namespace `{namespace}` is not a DNS-1123 label of at most 63 characters"),
+            "shorten the tenantId or change namespaceConfig so the name is lowercase letters, digits and `-`".into(),
+        ),
+        Ok(_) => {}
+    }
+    if let Some(domain) = &spec.custom_domain
+        && let Some(problem) = formats::fqdn_problem(domain)
+    {
+        error(
+            "/spec/customDomain",
+            code::BAD_DOMAIN,
+            format!("customDomain `{domain}`: {problem}"),
+            "write a host name such as shop.customer.com".into(),
+        );
+    }
+    if spec.ingress_tls_secret_name.is_some() && spec.custom_domain.is_none() {
+        error(
+            "/spec/ingressTlsSecretName",
+            code::TLS_WITHOUT_DOMAIN,
+            "ingressTlsSecretName is set but customDomain is not".into(),
+            "add customDomain, or remove ingressTlsSecretName".into(),
+        );
+    }
+    if spec.mongo_password.is_some() {
+        error(
+            "/spec/mongoPassword",
+            code::PLAINTEXT_SECRET,
+            "a plaintext mongoPassword would be stored in git".into(),
+            format!(
+                "remove mongoPassword and add `mongoPasswordSecretRef: {{name: {id}-mongo, key: password}}`, after `kubectl create secret generic {id}-mongo --from-literal=password=... -n <namespace>`",
+                id = spec.tenant_id
+            ),
+        );
+    }
+    for (pointer, url) in [
+        ("/spec/mongoURI", &spec.mongo_uri),
+        ("/spec/natsURL", &spec.nats_url),
+        ("/spec/redisURL", &spec.redis_url),
+    ] {
+        if url.as_deref().is_some_and(formats::url_has_password) {
+            error(
+                pointer,
+                code::PLAINTEXT_SECRET,
+                format!("{} carries a password, which would be stored in git", &pointer[6..]),
+                "remove the credentials from the URL; put the password in a Secret (mongoPasswordSecretRef)".into(),
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    for (index, service) in tenant.services().iter().enumerate() {
+        if !seen.insert(service) {
+            error(
+                &format!("/spec/services/{index}"),
+                code::DUPLICATE_SERVICE,
+                format!("service `{service}` is listed twice"),
+                "list each service once".into(),
+            );
+        }
+    }
+    if let Some(schedule) = spec
+        .backup_config
+        .as_ref()
+        .and_then(|b| b.schedule.as_ref())
+        && let Err(problem) = formats::check_cron(schedule)
+    {
+        error(
+            "/spec/backupConfig/schedule",
+            code::BAD_CRON,
+            format!("schedule `{schedule}`: {problem}"),
+            "for example \"0 2 * * *\" is every day at 02:00".into(),
+        );
+    }
+    if tenant.backups_enabled()
+        && spec
+            .backup_config
+            .as_ref()
+            .and_then(|b| b.schedule.as_ref())
+            .is_none()
+    {
+        error(
+            "/spec/backupConfig",
+            code::BAD_CRON,
+            "backups are enabled but have no schedule".into(),
+            "add `schedule: \"0 2 * * *\"`".into(),
+        );
+    }
+    if let Some(email) = spec
+        .tenant_config
+        .as_ref()
+        .and_then(|c| c.customer_email.as_ref())
+        && !formats::is_email(email)
+    {
+        error(
+            "/spec/tenantConfig/customerEmail",
+            code::BAD_EMAIL,
+            format!("customerEmail `{email}` is not an e-mail address"),
+            "write it as name@example.com".into(),
+        );
+    }
+    if let Some(time) = &spec.deployed_at
+        && !formats::is_rfc3339(time)
+    {
+        error(
+            "/spec/deployedAt",
+            code::BAD_TIME,
+            format!("deployedAt `{time}` is not an RFC 3339 time"),
+            "write it like 2026-11-23T10:00:00Z (`tenantctl rollout` sets it)".into(),
+        );
+    }
+    out.extend(label_rules(file, document, tenant));
+    if spec.active.is_none() {
+        out.push(
+            Diagnostic::warning(
+                file,
+                document.key_position("/spec"),
+                code::ACTIVE_UNSET,
+                "spec.active is not set: tenantctl treats it as true, the CRD's Go type as false",
+            )
+            .with_hint("set `active: true` (or false) explicitly"),
+        );
+    }
+    out
+}
+
+fn label_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(config) = &tenant.spec.tenant_config else {
+        return out;
+    };
+    for (kind, map) in [
+        ("labels", &config.labels),
+        ("annotations", &config.annotations),
+    ] {
+        for (key, value) in map.iter().flatten() {
+            let pointer = format!(
+                "/spec/tenantConfig/{kind}/{}",
+                crate::yaml::escape_pointer(key)
+            );
+            if !formats::is_qualified_key(key) {
+                out.push(
+                    Diagnostic::error(file, document.key_position(&pointer), code::BAD_LABEL, format!("`{key}` is not a valid {} key", &kind[..kind.len() - 1]))
+                        .with_hint("use an optional DNS prefix and `/`, then up to 63 of A-Z a-z 0-9 - _ ., e.g. shop.pilab.hu/team"),
+                );
+            }
+            if kind == "labels" && !formats::is_label_value(value) {
+                out.push(
+                    Diagnostic::error(file, document.value_position(&pointer), code::BAD_LABEL, format!("`{value}` is not a valid label value"))
+                        .with_hint("up to 63 of A-Z a-z 0-9 - _ ., starting and ending with a letter or digit; put free text in annotations"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// No two tenants may share an ID, a namespace or a custom domain.
+pub fn tenant_uniqueness<'a>(tenants: &[(&'a str, &Document, Tenant)]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut ids: BTreeMap<String, &'a str> = BTreeMap::new();
+    let mut namespaces: BTreeMap<String, &'a str> = BTreeMap::new();
+    let mut domains: BTreeMap<String, &'a str> = BTreeMap::new();
+    for (file, document, tenant) in tenants {
+        let mut check =
+            |seen: &mut BTreeMap<String, &'a str>, value: String, what: &str, pointer: &str| {
+                if let Some(first) = seen.get(&value) {
+                    out.push(
+                        Diagnostic::error(
+                            *file,
+                            document.value_position(pointer),
+                            code::DUPLICATE_TENANT,
+                            format!("{what} `{value}` is already used by {first}"),
+                        )
+                        .with_hint(format!("each tenant needs its own {what}")),
+                    );
+                } else {
+                    seen.insert(value, file);
+                }
+            };
+        check(
+            &mut ids,
+            tenant.spec.tenant_id.clone(),
+            "tenantId",
+            "/spec/tenantId",
+        );
+        if let Ok(namespace) = tenant.namespace() {
+            check(&mut namespaces, namespace, "namespace", "/spec/tenantId");
+        }
+        if let Some(domain) = &tenant.spec.custom_domain {
+            check(
+                &mut domains,
+                domain.clone(),
+                "customDomain",
+                "/spec/customDomain",
+            );
+        }
+    }
+    out
+}
