@@ -103,12 +103,92 @@ pub enum Command {
         #[arg(short, long)]
         yes: bool,
     },
-    /// List guilds with their tier, replicas and resources
+    /// Add a tenant: write tenants/<ID>.yaml (a Tenant resource), render, commit, push
     #[command(
-        after_help = "Examples:\n  tenantctl list\n  tenantctl list --tier pro --output json"
+        after_help = "Examples:\n  tenantctl create-tenant customer-shop-1 --type production --image-tag v1.2.3 \\\n      --domain shop.customer.com --tls-secret customer-shop-tls --services api,frontend,worker \\\n      --cpu-limit 2 --memory-limit 4Gi --storage-limit 20Gi --backup-schedule \"0 2 * * *\" \\\n      --backup-retention 30d --customer-email admin@customer.com --feature api-access\n  tenantctl create-tenant --from-file shop.yaml"
+    )]
+    CreateTenant {
+        /// The tenant ID (a DNS-1123 label); taken from the file with --from-file
+        #[arg(required_unless_present = "from_file")]
+        id: Option<String>,
+        /// Create from a whole Tenant manifest instead of flags
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["tenant_type", "id"])]
+        from_file: Option<PathBuf>,
+        /// production, staging or development
+        #[arg(
+            long = "type",
+            value_name = "TYPE",
+            required_unless_present = "from_file"
+        )]
+        tenant_type: Option<String>,
+        #[command(flatten)]
+        fields: TenantFields,
+    },
+    /// Change a tenant's settings, render, commit, push
+    #[command(
+        after_help = "Examples:\n  tenantctl update-tenant customer-shop-1 --image-tag v1.2.4\n  tenantctl update-tenant customer-shop-1 --services api,frontend --memory-limit 8Gi"
+    )]
+    UpdateTenant {
+        /// The tenant ID
+        id: String,
+        /// production, staging or development
+        #[arg(long = "type", value_name = "TYPE")]
+        tenant_type: Option<String>,
+        #[command(flatten)]
+        fields: TenantFields,
+    },
+    /// Scale every service of a tenant to 0 (spec.active: false), commit, push
+    #[command(
+        after_help = "Examples:\n  tenantctl suspend-tenant customer-shop-1\n  tenantctl --dry-run suspend-tenant customer-shop-1"
+    )]
+    SuspendTenant {
+        /// The tenant ID
+        id: String,
+    },
+    /// Bring a suspended tenant back (spec.active: true), commit, push
+    #[command(
+        after_help = "Examples:\n  tenantctl resume-tenant customer-shop-1\n  tenantctl --no-push resume-tenant customer-shop-1"
+    )]
+    ResumeTenant {
+        /// The tenant ID
+        id: String,
+    },
+    /// Restart every pod of a tenant: set spec.deployedAt to now, commit, push
+    #[command(
+        after_help = "Examples:\n  tenantctl rollout customer-shop-1\n  tenantctl --dry-run rollout customer-shop-1"
+    )]
+    Rollout {
+        /// The tenant ID
+        id: String,
+    },
+    /// Remove a tenant's file and overlay, commit, push (asks first when backups are enabled)
+    #[command(
+        after_help = "Examples:\n  tenantctl delete-tenant customer-shop-1\n  tenantctl delete-tenant customer-shop-1 --yes"
+    )]
+    DeleteTenant {
+        /// The tenant ID
+        id: String,
+        /// Do not ask for confirmation
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Print the Tenant CustomResourceDefinition (derived from schemas/tenant.schema.json)
+    #[command(
+        after_help = "Examples:\n  tenantctl crd > tenant-crd.yaml\n  tenantctl crd | kubectl apply -f -"
+    )]
+    Crd,
+    /// Convert other resources into tenants
+    #[command(subcommand)]
+    Migrate(Migrate),
+    /// List guilds (or tenants) with their settings
+    #[command(
+        after_help = "Examples:\n  tenantctl list\n  tenantctl list --tier pro --output json\n  tenantctl list --kind tenant"
     )]
     List {
-        /// Only guilds on this tier
+        /// What to list
+        #[arg(long, value_enum, default_value_t = Kind::Guild)]
+        kind: Kind,
+        /// Only guilds on this tier (or tenants of this type)
         #[arg(long)]
         tier: Option<String>,
         /// Output format
@@ -182,6 +262,73 @@ pub enum Command {
         after_help = "Examples:\n  tenantctl man > /usr/local/share/man/man1/tenantctl.1\n  tenantctl man | man -l -"
     )]
     Man,
+}
+
+/// The optional fields of a tenant, shared by create-tenant and update-tenant.
+#[derive(Debug, Args, Default)]
+pub struct TenantFields {
+    /// The image tag every service runs
+    #[arg(long)]
+    pub image_tag: Option<String>,
+    /// The tenant's host name, e.g. shop.customer.com
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// The Secret with the TLS certificate for --domain
+    #[arg(long)]
+    pub tls_secret: Option<String>,
+    /// Services to run, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub services: Option<Vec<String>>,
+    /// The environment name (default: the type)
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// CPU limit of the whole tenant, e.g. 2
+    #[arg(long)]
+    pub cpu_limit: Option<String>,
+    /// Memory limit of the whole tenant, e.g. 4Gi
+    #[arg(long)]
+    pub memory_limit: Option<String>,
+    /// Storage limit of the whole tenant, e.g. 20Gi
+    #[arg(long)]
+    pub storage_limit: Option<String>,
+    /// Enable backups on this cron schedule, e.g. "0 2 * * *"
+    #[arg(long)]
+    pub backup_schedule: Option<String>,
+    /// How long backups are kept: 12h, 30d, 4w
+    #[arg(long)]
+    pub backup_retention: Option<String>,
+    #[arg(long)]
+    /// The customer's name
+    pub customer_name: Option<String>,
+    /// The customer's e-mail address
+    #[arg(long)]
+    pub customer_email: Option<String>,
+    /// The billing tier, e.g. premium
+    #[arg(long)]
+    pub billing_tier: Option<String>,
+    /// Enable a feature flag (repeatable)
+    #[arg(long = "feature", value_name = "FEATURE")]
+    pub features: Vec<String>,
+}
+
+/// What `migrate` converts.
+#[derive(Debug, Subcommand)]
+pub enum Migrate {
+    /// Turn a PRStack resource into a development Tenant, reporting what does not carry over
+    #[command(
+        after_help = "Reads spec.prNumber, imageTag, active, services, mongoURI, natsURL, redisURL,\nresourceLimits and backupConfig; keeps the pr-<number>-shop-pilab-hu namespace.\n\nExamples:\n  tenantctl migrate prstack prstack.yaml"
+    )]
+    Prstack {
+        /// The PRStack manifest
+        file: PathBuf,
+    },
+}
+
+/// Which files `list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Guild,
+    Tenant,
 }
 
 /// When to colour output.

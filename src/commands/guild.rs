@@ -64,7 +64,7 @@ pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
 }
 
 /// Asks on a terminal; without one, refuses so that a script has to say --yes.
-fn confirm(question: &str) -> Result<bool> {
+pub fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::usage(
             "refusing to delete without confirmation: standard input is not a terminal",
@@ -81,7 +81,7 @@ fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
-fn execute(global: &GlobalArgs, operation: &dyn Operation) -> Result<ExitCode> {
+pub fn execute(global: &GlobalArgs, operation: &dyn Operation) -> Result<ExitCode> {
     let root = root(global)?;
     let steps = Steps {
         dry_run: global.dry_run,

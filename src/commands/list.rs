@@ -15,7 +15,7 @@ use tenantctl::validate::effective_resources;
 
 use super::root;
 use super::table::print_rows;
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cli::{GlobalArgs, Kind, OutputFormat};
 
 /// One guild as `list` shows it.
 #[derive(Debug, Serialize)]
@@ -30,9 +30,51 @@ pub struct Row {
     pub resources: BTreeMap<String, String>,
 }
 
-pub fn run(global: &GlobalArgs, tier: Option<String>, output: OutputFormat) -> Result<ExitCode> {
+pub fn run(
+    global: &GlobalArgs,
+    kind: Kind,
+    tier: Option<String>,
+    output: OutputFormat,
+) -> Result<ExitCode> {
     let root = root(global)?;
     let snapshot = Snapshot::load(&root)?;
+    if kind == Kind::Tenant {
+        let rows: Vec<TenantRow> = tenant_rows(&snapshot)
+            .into_iter()
+            .filter(|r| tier.as_ref().is_none_or(|t| *t == r.tenant_type))
+            .collect();
+        print_rows_as(output, &rows, |rows| {
+            let header = [
+                "TENANT",
+                "TYPE",
+                "ACTIVE",
+                "NAMESPACE",
+                "DOMAIN",
+                "IMAGE TAG",
+                "SERVICES",
+                "STATUS",
+            ];
+            let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+            for row in rows {
+                table.push(vec![
+                    row.tenant_id.clone(),
+                    row.tenant_type.clone(),
+                    row.active.to_string(),
+                    row.namespace.clone(),
+                    row.custom_domain.clone().unwrap_or_else(|| "-".into()),
+                    row.image_tag.clone().unwrap_or_else(|| "-".into()),
+                    row.services.join(","),
+                    if row.valid {
+                        "ok".into()
+                    } else {
+                        "invalid (run validate)".into()
+                    },
+                ]);
+            }
+            print_rows(&table);
+        })?;
+        return Ok(ExitCode::Ok);
+    }
     let rows: Vec<Row> = rows(&snapshot)
         .into_iter()
         .filter(|row| tier.as_ref().is_none_or(|t| *t == row.tier))
@@ -143,4 +185,80 @@ fn print_table(rows: &[Row]) {
     if rows.is_empty() {
         println!("(no guilds; add one with `tenantctl create-guild <ID> --tier <TIER>`)");
     }
+}
+
+/// One tenant as `list --kind tenant` shows it. JSON/YAML shape (stable): a list of
+/// `{tenant_id, tenant_type, active, namespace, custom_domain, image_tag, services, file, valid}`.
+#[derive(Debug, Serialize)]
+pub struct TenantRow {
+    pub tenant_id: String,
+    pub tenant_type: String,
+    pub active: bool,
+    pub namespace: String,
+    pub custom_domain: Option<String>,
+    pub image_tag: Option<String>,
+    pub services: Vec<String>,
+    pub file: String,
+    /// False when the file does not parse as a Tenant; `validate` says why.
+    pub valid: bool,
+}
+
+fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
+    snapshot
+        .tenants
+        .values()
+        .map(|file| {
+            let tenant = file.parsed.as_ref().ok().and_then(|doc| {
+                serde_json::from_value::<tenantctl::model::Tenant>(doc.value.clone()).ok()
+            });
+            match tenant {
+                Some(t) => TenantRow {
+                    namespace: t.namespace().unwrap_or_default(),
+                    active: t.is_active(),
+                    services: t.services().to_vec(),
+                    tenant_id: t.spec.tenant_id,
+                    tenant_type: t.spec.tenant_type,
+                    custom_domain: t.spec.custom_domain,
+                    image_tag: t.spec.image_tag,
+                    file: file.path.clone(),
+                    valid: true,
+                },
+                None => TenantRow {
+                    tenant_id: file
+                        .path
+                        .trim_start_matches("tenants/")
+                        .trim_end_matches(".yaml")
+                        .to_string(),
+                    tenant_type: String::new(),
+                    active: false,
+                    namespace: String::new(),
+                    custom_domain: None,
+                    image_tag: None,
+                    services: Vec::new(),
+                    file: file.path.clone(),
+                    valid: false,
+                },
+            }
+        })
+        .collect()
+}
+
+/// Prints rows as JSON, YAML or (through `table`) a table.
+fn print_rows_as<T: Serialize>(
+    output: OutputFormat,
+    rows: &[T],
+    table: impl Fn(&[T]),
+) -> Result<()> {
+    match output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(rows).expect("rows serialize")
+        ),
+        OutputFormat::Yaml => print!(
+            "{}",
+            serde_saphyr::to_string(&rows).map_err(|e| anyhow::anyhow!("{e}"))?
+        ),
+        OutputFormat::Table => table(rows),
+    }
+    Ok(())
 }

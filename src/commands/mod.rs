@@ -12,6 +12,7 @@ mod render;
 mod status;
 mod sync;
 mod table;
+mod tenant;
 mod validate;
 
 use std::path::PathBuf;
@@ -33,7 +34,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::CreateGuild { id, tier, sets } => guild::create(global, id, tier, sets),
         Command::UpdateGuild { id, tier, sets } => guild::update(global, id, tier, sets),
         Command::DeleteGuild { id, yes } => guild::delete(global, id, yes),
-        Command::List { tier, output } => list::run(global, tier, output),
+        Command::List { kind, tier, output } => list::run(global, kind, tier, output),
+        Command::CreateTenant {
+            id,
+            from_file,
+            tenant_type,
+            fields,
+        } => tenant::create(global, id, from_file, tenant_type, fields),
+        Command::UpdateTenant {
+            id,
+            tenant_type,
+            fields,
+        } => tenant::update(global, id, tenant_type, fields),
+        Command::SuspendTenant { id } => tenant::suspend(global, id, false),
+        Command::ResumeTenant { id } => tenant::suspend(global, id, true),
+        Command::Rollout { id } => tenant::rollout(global, id),
+        Command::DeleteTenant { id, yes } => tenant::delete(global, id, yes),
+        Command::Crd => tenant::crd(global),
+        Command::Migrate(crate::cli::Migrate::Prstack { file }) => {
+            tenant::migrate_prstack(global, &file)
+        }
         Command::Status { id } => status::run(global, id),
         Command::Validate { format } => validate::run(global, format),
         Command::Render { check } => render::run(global, check),

@@ -6,7 +6,7 @@ use std::process::Command;
 use tenantctl::error::Result;
 use tenantctl::git::GitRepo;
 use tenantctl::load::Snapshot;
-use tenantctl::model::{Guild, RESOURCE_FIELDS};
+use tenantctl::model::{Guild, RESOURCE_FIELDS, Tenant};
 use tenantctl::operation::guild::check_exists;
 use tenantctl::validate::{self, Schemas};
 use tenantctl::{ExitCode, apply, render};
@@ -17,6 +17,9 @@ use crate::cli::GlobalArgs;
 pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
     let root = root(global)?;
     let snapshot = Snapshot::load(&root)?;
+    if snapshot.tenants.contains_key(&Tenant::path_for(&id)) {
+        return tenant_status(&root, &snapshot, &id);
+    }
     check_exists(&snapshot, &id)?;
     let path = Guild::path_for(&id);
     let row = super::list::rows(&snapshot)
@@ -122,4 +125,61 @@ fn argocd_state(application: &str) -> String {
         ),
         Err(e) => format!("not reachable: cannot run kubectl ({e})"),
     }
+}
+
+/// The tenant side of `status`: settings, overlay, git and Argo CD state.
+fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Result<ExitCode> {
+    let path = Tenant::path_for(id);
+    let tenant = tenantctl::operation::tenant::existing(snapshot, id)?;
+    println!("tenant     {id}");
+    println!("file       {path}");
+    println!("type       {}", tenant.spec.tenant_type);
+    println!("active     {}", tenant.is_active());
+    println!(
+        "namespace  {}",
+        tenant
+            .namespace()
+            .unwrap_or_else(|e| format!("invalid: {e}"))
+    );
+    println!(
+        "domain     {}",
+        tenant.spec.custom_domain.as_deref().unwrap_or("-")
+    );
+    println!(
+        "image tag  {}",
+        tenant.spec.image_tag.as_deref().unwrap_or("-")
+    );
+    println!("services   {}", tenant.services().join(", "));
+    println!(
+        "backups    {}",
+        if tenant.backups_enabled() {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    );
+    let report = validate::validate(snapshot, &Schemas::load(root)?);
+    let overlay = match report.model {
+        Some(model) => {
+            let desired = render::tenant::render_overlay(
+                &model.config.tenants,
+                &tenant,
+                &render::Templates::load(root)?,
+            )?;
+            let plan = apply::plan(
+                root,
+                &desired.into_iter().map(|(p, t)| (p, Some(t))).collect(),
+            )?;
+            if plan.is_empty() {
+                "current".to_string()
+            } else {
+                "out of date (run `tenantctl render`)".to_string()
+            }
+        }
+        None => "unknown: the repo has errors (run `tenantctl validate`)".to_string(),
+    };
+    println!("overlay    kustomize/tenants/{id}/ is {overlay}");
+    println!("git        {}", git_state(root, &path));
+    println!("argocd     {}", argocd_state(&format!("tenant-{id}")));
+    Ok(ExitCode::Ok)
 }

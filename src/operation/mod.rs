@@ -4,6 +4,8 @@
 //! nothing but its snapshot, it can be replayed on a fresh remote head when a push is rejected.
 
 pub mod guild;
+pub mod migrate;
+pub mod tenant;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -12,12 +12,19 @@ use crate::error::{Error, Result};
 /// The templates rendering uses, each read from the repo or taken from the binary.
 pub struct Templates {
     env: Environment<'static>,
+    /// The tenant schema's text: the CRD is derived from it.
+    tenant_schema: String,
 }
 
 impl Templates {
     /// The repo's own templates where it has them, the embedded defaults otherwise.
     pub fn load(root: &Path) -> Result<Templates> {
-        let mut templates = Templates { env: environment() };
+        let tenant_schema = embedded::read_or_default(root, embedded::TENANT_SCHEMA)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", embedded::TENANT_SCHEMA.path))?;
+        let mut templates = Templates {
+            env: environment(),
+            tenant_schema,
+        };
         for file in embedded::render_templates() {
             let text = embedded::read_or_default(root, file)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?;
@@ -28,7 +35,11 @@ impl Templates {
 
     /// Only the embedded templates (for `init` and tests).
     pub fn embedded(files: &[EmbeddedFile]) -> Result<Templates> {
-        let mut templates = Templates { env: environment() };
+        let tenant_schema = embedded::TENANT_SCHEMA.text.to_string();
+        let mut templates = Templates {
+            env: environment(),
+            tenant_schema,
+        };
         for file in files {
             templates.add(file.path, file.text.to_string())?;
         }
@@ -39,6 +50,11 @@ impl Templates {
         self.env
             .add_template_owned(name, text)
             .map_err(|e| template_error(name, &e))
+    }
+
+    /// The tenant schema's text, for deriving the CRD.
+    pub fn tenant_schema(&self) -> &str {
+        &self.tenant_schema
     }
 
     pub fn guild_kustomization(&self) -> &'static str {

@@ -4,6 +4,7 @@
 //! Every template is a YAML template with JSON auto-escaping, so each value from a user's file is
 //! emitted as a quoted scalar and can never add a key or a document.
 
+pub mod crd;
 pub mod engine;
 pub mod guild;
 pub mod scaffold;
@@ -31,6 +32,7 @@ pub type Files = BTreeMap<String, String>;
 pub fn is_generated(path: &str) -> bool {
     path == APPLICATION_SET_PATH
         || path == TENANTS_APPLICATION_SET_PATH
+        || path == crd::CRD_PATH
         || path.starts_with(&format!("{GUILD_OVERLAYS_DIR}/"))
         || path.starts_with(&format!("{}/", tenant::TENANT_OVERLAYS_DIR))
 }
@@ -57,5 +59,9 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
     let context = json!({ "argocd": model.config.argocd, "tenants": model.config.tenants });
     let text = templates.render(crate::embedded::TENANTS_APPLICATION_SET.path, context)?;
     files.insert(TENANTS_APPLICATION_SET_PATH.to_string(), text);
+    files.insert(
+        crd::CRD_PATH.to_string(),
+        crd::tenant_crd(templates.tenant_schema())?,
+    );
     Ok(files)
 }

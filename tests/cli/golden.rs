@@ -49,6 +49,7 @@ fn seed_examples_render_to_the_golden_files() {
                 "kustomize/guilds/",
                 "kustomize/tenants/",
                 "kustomize/argocd/",
+                "kustomize/crds/",
             ]
             .iter()
             .any(|dir| path.starts_with(dir))
@@ -84,7 +85,11 @@ fn the_project_root_is_a_current_example_repo() {
     // The root's guilds and tenant are the seed's, rendered exactly like the fixture's.
     let generated = files_under(&fixture().join("out"));
     for (path, golden) in &generated {
-        similar_asserts(path, golden, &std::fs::read_to_string(root.join(path)).unwrap());
+        similar_asserts(
+            path,
+            golden,
+            &std::fs::read_to_string(root.join(path)).unwrap(),
+        );
     }
 }
 

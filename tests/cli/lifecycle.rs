@@ -3,13 +3,14 @@
 
 use crate::support::{World, ok};
 
-const SCAFFOLD: [&str; 29] = [
+const SCAFFOLD: [&str; 30] = [
     ".gitignore",
     "Makefile",
     "guilds/README.md",
     "kustomize/argocd/applicationset.yaml",
     "kustomize/argocd/tenants-applicationset.yaml",
     "kustomize/base/guild-resources.yaml",
+    "kustomize/crds/tenant-crd.yaml",
     "kustomize/base/kustomization.yaml",
     "kustomize/free/free-resources.yaml",
     "kustomize/free/kustomization.yaml",

@@ -13,6 +13,7 @@ mod manifests;
 mod render;
 mod snapshots;
 mod support;
+mod tenant_lifecycle;
 mod tenants;
 mod terminal;
 mod usage;

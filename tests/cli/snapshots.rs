@@ -3,7 +3,7 @@
 
 use crate::support::{World, ok};
 
-const COMMANDS: [&str; 14] = [
+const COMMANDS: [&str; 22] = [
     "init",
     "create-guild",
     "update-guild",
@@ -18,6 +18,14 @@ const COMMANDS: [&str; 14] = [
     "apps",
     "completions",
     "man",
+    "create-tenant",
+    "update-tenant",
+    "suspend-tenant",
+    "resume-tenant",
+    "rollout",
+    "delete-tenant",
+    "crd",
+    "migrate prstack",
 ];
 
 #[test]
@@ -25,9 +33,11 @@ fn help_of_every_command() {
     let world = World::new();
     insta::assert_snapshot!("help", ok(&world.tenantctl_in(world.path(), &["--help"])));
     for command in COMMANDS {
-        let help = ok(&world.tenantctl_in(world.path(), &[command, "--help"]));
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let help = ok(&world.tenantctl_in(world.path(), &args));
         assert!(help.contains("Examples:"), "{command} --help has examples");
-        insta::assert_snapshot!(format!("help-{command}"), help);
+        insta::assert_snapshot!(format!("help-{}", command.replace(' ', "-")), help);
     }
 }
 
