@@ -327,3 +327,40 @@ fn tenants_may_not_share_an_id_namespace_or_domain() {
         "{out}"
     );
 }
+
+#[test]
+fn a_mongo_password_reference_is_rendered_as_secret_key_ref() {
+    let world = World::new();
+    world.platform_with_remote();
+    let with_ref = SEED.replace(
+        "  active: true\n",
+        "  active: true\n  mongoURI: \"mongodb://mongo.db:27017\"\n  mongoUsername: \"shop\"\n  mongoPasswordSecretRef:\n    name: \"customer-shop-1-mongo\"\n    key: \"password\"\n",
+    );
+    world.write("tenants/customer-shop-1.yaml", &with_ref);
+    ok(&world.tenantctl(&["render"]));
+    ok(&world.tenantctl(&["validate"]));
+    let manifests = build(&world, "kustomize/tenants/customer-shop-1");
+    for deployment in of_kind(&manifests, "Deployment") {
+        let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .unwrap();
+        let password = env
+            .iter()
+            .find(|e| e["name"] == "MONGO_PASSWORD")
+            .expect("MONGO_PASSWORD");
+        assert_eq!(
+            password["valueFrom"]["secretKeyRef"]["name"],
+            "customer-shop-1-mongo"
+        );
+        assert_eq!(password["valueFrom"]["secretKeyRef"]["key"], "password");
+    }
+    let config = &of_kind(&manifests, "ConfigMap")[0]["data"];
+    assert_eq!(config["MONGO_URI"], "mongodb://mongo.db:27017");
+    assert!(
+        !serde_json::to_string(config)
+            .unwrap()
+            .to_lowercase()
+            .contains("password"),
+        "no secret in the ConfigMap"
+    );
+}
