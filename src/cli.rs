@@ -205,12 +205,30 @@ pub enum Command {
     },
     /// Check every file against its schema and the rules, and that rendered files are current
     #[command(
-        after_help = "Exit code 1 when anything is wrong: use it in CI and pre-commit hooks.\n\nExamples:\n  tenantctl validate\n  tenantctl validate --format json"
+        after_help = "Exit code 1 when anything is wrong: use it in CI and pre-commit hooks.\n\nExamples:\n  tenantctl validate\n  tenantctl validate --format github\n  tenantctl validate --manifests --since origin/main --schema-dir schemas/kubernetes --schema-dir schemas/argocd"
     )]
     Validate {
         /// Output format
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
         format: DiagnosticFormat,
+        /// Also build the overlays with kustomize (in parallel) and check every manifest
+        #[arg(long)]
+        manifests: bool,
+        /// With --manifests: only the overlays whose inputs changed since this git revision
+        #[arg(long, value_name = "REV", requires = "manifests")]
+        since: Option<String>,
+        /// With --manifests: JSON schemas laid out like kubeconform's, or CRD files (repeatable)
+        #[arg(long, value_name = "DIR", requires = "manifests")]
+        schema_dir: Vec<PathBuf>,
+    },
+    /// Print a JSON Schema (the repo's own copy, or the built-in one), for editors and CI
+    #[command(
+        after_help = "Examples:\n  tenantctl schema guild > guild.schema.json\n  tenantctl schema tenant | check-jsonschema --schemafile /dev/stdin tenants/*.yaml"
+    )]
+    Schema {
+        /// Which schema
+        #[arg(value_enum)]
+        which: SchemaKind,
     },
     /// Write the generated overlays and ApplicationSet; --check only compares
     #[command(
@@ -358,6 +376,20 @@ pub enum OutputFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagnosticFormat {
+    /// file:line:column, the source line and a caret; colour on a terminal
     Human,
+    /// A list of {file, line, column, code, severity, message, hint}
     Json,
+    /// GitHub Actions workflow commands (annotations on the pull request)
+    Github,
+    /// JUnit XML (GitLab, Jenkins)
+    Junit,
+}
+
+/// Which schema `tenantctl schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    Guild,
+    Tenant,
+    Config,
 }

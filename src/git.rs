@@ -295,6 +295,36 @@ impl GitRepo {
         }
     }
 
+    /// Paths (relative to the config repo root) that differ between `rev` and the work tree,
+    /// uncommitted and untracked changes included: what a pull request touched.
+    pub fn changed_since(&self, rev: &str) -> Result<std::collections::BTreeSet<String>> {
+        let object = self.repo.revparse_single(rev).map_err(|_| {
+            Error::usage(
+                format!("--since: no git revision `{rev}`"),
+                "give a branch, tag or commit, e.g. --since origin/main",
+            )
+        })?;
+        let tree = object.peel_to_tree()?;
+        let mut options = git2::DiffOptions::new();
+        options.include_untracked(true).recurse_untracked_dirs(true);
+        let diff = self
+            .repo
+            .diff_tree_to_workdir_with_index(Some(&tree), Some(&mut options))?;
+        let mut changed = std::collections::BTreeSet::new();
+        for delta in diff.deltas() {
+            for file in [delta.old_file().path(), delta.new_file().path()]
+                .into_iter()
+                .flatten()
+            {
+                let path = crate::apply::to_slash(file);
+                if let Some(relative) = path.strip_prefix(&self.prefix) {
+                    changed.insert(relative.to_string());
+                }
+            }
+        }
+        Ok(changed)
+    }
+
     /// The URL of a remote, if it exists.
     pub fn remote_url(&self, name: &str) -> Option<String> {
         self.repo

@@ -18,6 +18,7 @@ pub mod embedded;
 pub mod error;
 pub mod git;
 pub mod load;
+pub mod manifests;
 pub mod model;
 pub mod operation;
 pub mod render;

@@ -124,9 +124,11 @@ fn options() -> serde_saphyr::Options {
     if let Some(budget) = options.budget.as_mut() {
         budget.max_depth = MAX_DEPTH;
         budget.max_documents = 1;
-        budget.max_nodes = 100_000;
+        // A tenant file has about a hundred nodes; these bounds stop alias bombs early.
+        budget.max_nodes = 20_000;
         budget.max_aliases = 100;
     }
+    options.alias_limits.max_total_replayed_events = 20_000;
     options
 }
 
@@ -226,6 +228,94 @@ impl Document {
             }
         }
     }
+}
+
+/// A plain (unquoted) string that a YAML 1.1 reader, such as the one Argo CD and kubectl use,
+/// reads as something else: a boolean, an octal or sexagesimal number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Yaml11Trap {
+    pub pointer: String,
+    pub value: String,
+    pub position: Position,
+    /// What a YAML 1.1 reader makes of it, e.g. `the boolean false`.
+    pub reading: String,
+}
+
+impl Document {
+    /// Every plain scalar in the document that YAML 1.1 reads differently than YAML 1.2 does.
+    pub fn yaml11_traps(&self, text: &str) -> Vec<Yaml11Trap> {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut traps = Vec::new();
+        let mut stack = vec![(String::new(), &self.value)];
+        while let Some((pointer, value)) = stack.pop() {
+            match value {
+                Value::String(s) => {
+                    let position = self.value_position(&pointer);
+                    let first = lines
+                        .get(position.line.wrapping_sub(1))
+                        .and_then(|l| l.chars().nth(position.column.wrapping_sub(1)));
+                    let plain = !matches!(first, Some('"' | '\'' | '|' | '>') | None);
+                    if let Some(reading) = plain.then(|| yaml11_reading(s)).flatten() {
+                        traps.push(Yaml11Trap {
+                            pointer,
+                            value: s.clone(),
+                            position,
+                            reading,
+                        });
+                    }
+                }
+                Value::Object(map) => {
+                    stack.extend(
+                        map.iter()
+                            .map(|(k, v)| (format!("{pointer}/{}", escape_pointer(k)), v)),
+                    );
+                }
+                Value::Array(items) => {
+                    stack.extend(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (format!("{pointer}/{i}"), v)),
+                    );
+                }
+                _ => {}
+            }
+        }
+        traps.sort_by_key(|t| t.position);
+        traps
+    }
+}
+
+fn yaml11_reading(text: &str) -> Option<String> {
+    const TRUE: [&str; 8] = ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
+    const FALSE: [&str; 8] = ["n", "N", "no", "No", "NO", "off", "Off", "OFF"];
+    if TRUE.contains(&text) {
+        return Some("the boolean true".into());
+    }
+    if FALSE.contains(&text) {
+        return Some("the boolean false".into());
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        let value = i64::from_str_radix(digits, 8).ok()?;
+        return Some(format!("the octal number {value}"));
+    }
+    let sexagesimal = digits.split(':').count() > 1
+        && digits.split(':').enumerate().all(|(i, part)| {
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && (i == 0 || part.len() == 2)
+        });
+    if sexagesimal {
+        let value = digits.split(':').fold(0i64, |acc, part| {
+            acc * 60 + part.parse::<i64>().unwrap_or(0)
+        });
+        return Some(format!("the base-60 number {value}"));
+    }
+    None
 }
 
 /// Escapes a key for use as one JSON pointer segment (RFC 6901).
@@ -349,5 +439,24 @@ mod tests {
         assert!(parse(b"").is_err());
         assert!(parse(b"a: 1\n---\nb: 2\n").is_err());
         assert!(parse(b"a: \xff\n").is_err());
+    }
+
+    #[test]
+    fn finds_yaml_1_1_traps_in_plain_scalars_only() {
+        let text = "a: no\nb: \"no\"\nc: 0755\nd: 12:30\ne: 'on'\nf: 100m\n";
+        let doc = parse(text.as_bytes()).unwrap();
+        let traps: Vec<(String, String)> = doc
+            .yaml11_traps(text)
+            .into_iter()
+            .map(|t| (t.pointer, t.reading))
+            .collect();
+        assert_eq!(
+            traps,
+            [
+                ("/a".to_string(), "the boolean false".to_string()),
+                ("/c".to_string(), "the octal number 493".to_string()),
+                ("/d".to_string(), "the base-60 number 750".to_string()),
+            ]
+        );
     }
 }

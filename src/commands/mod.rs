@@ -9,6 +9,7 @@ mod list;
 pub mod output;
 mod push;
 mod render;
+mod report;
 mod status;
 mod sync;
 mod table;
@@ -55,7 +56,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             tenant::migrate_prstack(global, &file)
         }
         Command::Status { id } => status::run(global, id),
-        Command::Validate { format } => validate::run(global, format),
+        Command::Validate {
+            format,
+            manifests,
+            since,
+            schema_dir,
+        } => validate::run(
+            global,
+            format,
+            validate::Manifests {
+                enabled: manifests,
+                since,
+                schema_dirs: schema_dir,
+            },
+        ),
+        Command::Schema { which } => validate::print_schema(global, which),
         Command::Render { check } => render::run(global, check),
         Command::Sync { id, all } => sync::run(global, id, all),
         Command::Push => push::run(global),

@@ -23,6 +23,7 @@ pub mod code {
     pub const UNKNOWN_FIELD: &str = "E201";
     pub const MISSING_FIELD: &str = "E202";
     pub const WRONG_TYPE: &str = "E203";
+    pub const YAML11_TRAP: &str = "E204";
     pub const BAD_QUANTITY: &str = "E300";
     pub const REQUEST_OVER_LIMIT: &str = "E301";
     pub const UNKNOWN_TIER: &str = "E302";
@@ -44,6 +45,9 @@ pub mod code {
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const STALE_RENDER: &str = "E400";
+    pub const MANIFEST_SCHEMA: &str = "E401";
+    pub const MANIFEST_NO_SCHEMA: &str = "E402";
+    pub const KUSTOMIZE_FAILED: &str = "E403";
 }
 
 /// One finding in one file.

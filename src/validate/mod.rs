@@ -164,6 +164,26 @@ fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) {
     }
 }
 
+/// Plain scalars that Argo CD's and kubectl's YAML 1.1 readers would read as something else.
+fn yaml11_traps(file: &SourceFile, document: &crate::yaml::Document) -> Vec<Diagnostic> {
+    document
+        .yaml11_traps(&file.text)
+        .into_iter()
+        .map(|trap| {
+            Diagnostic::error(
+                &file.path,
+                trap.position,
+                code::YAML11_TRAP,
+                format!(
+                    "unquoted `{}` is {} to YAML 1.1 readers such as Argo CD's",
+                    trap.value, trap.reading
+                ),
+            )
+            .with_hint(format!("quote it: \"{}\"", trap.value))
+        })
+        .collect()
+}
+
 fn parse_error(file: &SourceFile, error: &crate::yaml::ParseError) -> Diagnostic {
     let code = if error.message.starts_with("invalid YAML") {
         code::YAML_SYNTAX
@@ -190,6 +210,7 @@ fn check_config(
             return None;
         }
     };
+    out.extend(yaml11_traps(file, document));
     let found = schemas.config.check(&file.path, document);
     if !found.is_empty() {
         out.extend(found);
@@ -226,8 +247,9 @@ fn check_guild(
         Ok(document) => document,
         Err(error) => return (vec![parse_error(file, error)], None),
     };
-    let mut found = schemas.guild.check(&file.path, document);
-    if !found.is_empty() {
+    let mut found = yaml11_traps(file, document);
+    found.extend(schemas.guild.check(&file.path, document));
+    if found.iter().any(Diagnostic::is_error) {
         return (found, None);
     }
     let Some(guild) = Guild::from_value(&document.value) else {
@@ -247,26 +269,25 @@ fn check_tenant(file: &SourceFile, schemas: &Schemas) -> (Vec<Diagnostic>, Optio
         Ok(document) => document,
         Err(error) => return (vec![parse_error(file, error)], None),
     };
-    let found = schemas.tenant.check(&file.path, document);
-    if !found.is_empty() {
+    let mut found = yaml11_traps(file, document);
+    found.extend(schemas.tenant.check(&file.path, document));
+    if found.iter().any(Diagnostic::is_error) {
         return (found, None);
     }
     match serde_json::from_value::<Tenant>(document.value.clone()) {
-        Ok(tenant) => (
-            tenant_rules::tenant_rules(&file.path, document, &tenant),
-            Some(tenant),
-        ),
+        Ok(tenant) => {
+            found.extend(tenant_rules::tenant_rules(&file.path, document, &tenant));
+            (found, Some(tenant))
+        }
         Err(error) => {
             let at = document.value_position("");
-            (
-                vec![Diagnostic::error(
-                    &file.path,
-                    at,
-                    code::SCHEMA,
-                    format!("not a Tenant: {error}"),
-                )],
-                None,
-            )
+            found.push(Diagnostic::error(
+                &file.path,
+                at,
+                code::SCHEMA,
+                format!("not a Tenant: {error}"),
+            ));
+            (found, None)
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::support::{World, ok};
 
-const COMMANDS: [&str; 22] = [
+const COMMANDS: [&str; 23] = [
     "init",
     "create-guild",
     "update-guild",
@@ -26,6 +26,7 @@ const COMMANDS: [&str; 22] = [
     "delete-tenant",
     "crd",
     "migrate prstack",
+    "schema",
 ];
 
 #[test]

@@ -1,0 +1,359 @@
+//! `validate --manifests`: build every overlay with the real kustomize (never re-implemented),
+//! in parallel, and check each resulting manifest against JSON schemas laid out like
+//! kubeconform's (`deployment-apps-v1.json`, `argoproj.io/applicationset_v1alpha1.json`), or
+//! CustomResourceDefinition files dropped into the same directory (the Argo CD CRDs, say).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use jsonschema::{Retrieve, Uri, Validator};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{Guild, Tenant};
+use crate::render::{self, tenant::TENANT_OVERLAYS_DIR};
+use crate::validate::Model;
+use crate::validate::diagnostic::{Diagnostic, code};
+use crate::yaml::Position;
+
+/// An overlay to build and the repo paths (files or `dir/` prefixes) its output depends on.
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    pub dir: String,
+    pub inputs: Vec<String>,
+}
+
+/// Every guild and tenant overlay of the model.
+pub fn overlays(model: &Model) -> Vec<Overlay> {
+    let shared = ["tenantctl.yaml".to_string(), "templates/".to_string()];
+    let mut out = Vec::new();
+    for guild in model.guilds.values() {
+        let dir = format!("{}/guild-{}", render::GUILD_OVERLAYS_DIR, guild.guild_id);
+        let mut inputs = vec![
+            Guild::path_for(&guild.guild_id),
+            format!("{dir}/"),
+            format!("kustomize/{}/", guild.tier),
+            "kustomize/base/".into(),
+        ];
+        inputs.extend(shared.clone());
+        out.push(Overlay { dir, inputs });
+    }
+    for tenant in model.tenants.values() {
+        let dir = format!("{TENANT_OVERLAYS_DIR}/{}", tenant.spec.tenant_id);
+        let mut inputs = vec![Tenant::path_for(&tenant.spec.tenant_id), format!("{dir}/")];
+        inputs.extend(shared.clone());
+        out.push(Overlay { dir, inputs });
+    }
+    out
+}
+
+/// Keeps the overlays with an input among `changed` (repo-relative paths).
+pub fn touched(overlays: Vec<Overlay>, changed: &BTreeSet<String>) -> Vec<Overlay> {
+    overlays
+        .into_iter()
+        .filter(|o| {
+            o.inputs.iter().any(|input| {
+                changed
+                    .iter()
+                    .any(|c| c == input || (input.ends_with('/') && c.starts_with(input.as_str())))
+            })
+        })
+        .collect()
+}
+
+/// How to run kustomize: `kustomize build` if it is on PATH, else `kubectl kustomize`.
+pub fn find_kustomize() -> Result<Vec<String>> {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+    };
+    if on_path("kustomize") {
+        Ok(vec!["kustomize".into(), "build".into()])
+    } else if on_path("kubectl") {
+        Ok(vec!["kubectl".into(), "kustomize".into()])
+    } else {
+        Err(Error::usage(
+            "--manifests needs kustomize or kubectl on PATH, and neither is there",
+            "install kubectl (it has kustomize built in) or kustomize, or drop --manifests",
+        ))
+    }
+}
+
+/// Builds the overlays in parallel and checks every manifest (and the rendered ApplicationSets
+/// and CRD) against `schemas`, if given. Returns the findings and how many manifests were checked.
+pub fn check(
+    root: &Path,
+    overlays: &[Overlay],
+    kustomize: &[String],
+    schemas: Option<&SchemaDir>,
+) -> (Vec<Diagnostic>, usize) {
+    let results: Vec<(Vec<Diagnostic>, usize)> = overlays
+        .par_iter()
+        .map(|overlay| {
+            let file = format!("{}/kustomization.yaml", overlay.dir);
+            let output = Command::new(&kustomize[0])
+                .args(&kustomize[1..])
+                .arg(root.join(&overlay.dir))
+                .output();
+            let built = match output {
+                Ok(out) if out.status.success() => {
+                    String::from_utf8_lossy(&out.stdout).into_owned()
+                }
+                Ok(out) => {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    let reason = stderr
+                        .lines()
+                        .rev()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("kustomize failed")
+                        .trim()
+                        .to_string();
+                    return (
+                        vec![Diagnostic::error(
+                            &file,
+                            start(),
+                            code::KUSTOMIZE_FAILED,
+                            format!("kustomize cannot build {}: {reason}", overlay.dir),
+                        )],
+                        0,
+                    );
+                }
+                Err(e) => {
+                    return (
+                        vec![Diagnostic::error(
+                            &file,
+                            start(),
+                            code::KUSTOMIZE_FAILED,
+                            format!("cannot run {}: {e}", kustomize[0]),
+                        )],
+                        0,
+                    );
+                }
+            };
+            check_text(&file, &built, schemas)
+        })
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut count = 0;
+    for (found, n) in results {
+        diagnostics.extend(found);
+        count += n;
+    }
+    for file in [
+        render::APPLICATION_SET_PATH,
+        render::TENANTS_APPLICATION_SET_PATH,
+        render::crd::CRD_PATH,
+    ] {
+        if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+            let (found, n) = check_text(file, &text, schemas);
+            diagnostics.extend(found);
+            count += n;
+        }
+    }
+    (diagnostics, count)
+}
+
+fn start() -> Position {
+    Position { line: 1, column: 1 }
+}
+
+fn check_text(file: &str, text: &str, schemas: Option<&SchemaDir>) -> (Vec<Diagnostic>, usize) {
+    let documents: Vec<Value> = match serde_saphyr::from_multiple(text) {
+        Ok(documents) => documents,
+        Err(e) => {
+            return (
+                vec![Diagnostic::error(
+                    file,
+                    start(),
+                    code::KUSTOMIZE_FAILED,
+                    format!("the built output is not YAML: {e}"),
+                )],
+                0,
+            );
+        }
+    };
+    let Some(schemas) = schemas else {
+        return (Vec::new(), documents.len());
+    };
+    let mut out = Vec::new();
+    for manifest in documents.iter().filter(|d| d.is_object()) {
+        let kind = manifest["kind"].as_str().unwrap_or("");
+        let name = manifest["metadata"]["name"].as_str().unwrap_or("");
+        let api_version = manifest["apiVersion"].as_str().unwrap_or("");
+        match schemas.validator(api_version, kind) {
+            Err(reason) => out.push(
+                Diagnostic::error(
+                    file,
+                    start(),
+                    code::MANIFEST_NO_SCHEMA,
+                    format!("{kind} {name}: {reason}"),
+                )
+                .with_hint("add the kind's schema (or its CRD) to --schema-dir"),
+            ),
+            Ok(validator) => {
+                for error in validator.iter_errors(manifest) {
+                    let at = error.instance_path().as_str().to_string();
+                    out.push(Diagnostic::error(
+                        file,
+                        start(),
+                        code::MANIFEST_SCHEMA,
+                        format!(
+                            "{kind} {name}: {}: {error}",
+                            if at.is_empty() { "/" } else { &at }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    (out, documents.len())
+}
+
+/// A kind's compiled schema, or why there is none.
+type Compiled = std::result::Result<Arc<Validator>, String>;
+
+/// JSON schemas by kind, from kubeconform-style file names and CRD files in some directories.
+pub struct SchemaDir {
+    dirs: Vec<PathBuf>,
+    /// `(apiVersion, kind)` -> the schema of a CRD found in the directories.
+    crds: HashMap<(String, String), Value>,
+    compiled: Mutex<HashMap<(String, String), Compiled>>,
+}
+
+impl SchemaDir {
+    /// Reads the directories' CRD files; JSON schemas are compiled on first use.
+    pub fn open(dirs: &[PathBuf]) -> Result<SchemaDir> {
+        let mut crds = HashMap::new();
+        for dir in dirs {
+            if !dir.is_dir() {
+                return Err(Error::usage(
+                    format!("--schema-dir {} is not a directory", dir.display()),
+                    "give a directory of JSON schemas laid out like kubeconform's",
+                ));
+            }
+            for entry in walkdir::WalkDir::new(dir)
+                .into_iter()
+                .filter_map(|e| e.ok())
+            {
+                let path = entry.path();
+                if !matches!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml")
+                ) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(path) else {
+                    continue;
+                };
+                let Ok(documents) = serde_saphyr::from_multiple::<Value>(&text) else {
+                    continue;
+                };
+                for crd in documents
+                    .iter()
+                    .filter(|d| d["kind"] == "CustomResourceDefinition")
+                {
+                    let group = crd["spec"]["group"].as_str().unwrap_or("");
+                    let kind = crd["spec"]["names"]["kind"].as_str().unwrap_or("");
+                    for version in crd["spec"]["versions"].as_array().into_iter().flatten() {
+                        let name = version["name"].as_str().unwrap_or("");
+                        crds.insert(
+                            (format!("{group}/{name}"), kind.to_string()),
+                            version["schema"]["openAPIV3Schema"].clone(),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(SchemaDir {
+            dirs: dirs.to_vec(),
+            crds,
+            compiled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The validator for a kind, compiled once and shared by every thread.
+    fn validator(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> std::result::Result<Arc<Validator>, String> {
+        let key = (api_version.to_string(), kind.to_string());
+        if let Some(found) = self.compiled.lock().expect("not poisoned").get(&key) {
+            return found.clone();
+        }
+        let compiled = self.compile(api_version, kind).map(Arc::new);
+        self.compiled
+            .lock()
+            .expect("not poisoned")
+            .insert(key, compiled.clone());
+        compiled
+    }
+
+    fn compile(&self, api_version: &str, kind: &str) -> std::result::Result<Validator, String> {
+        if let Some(schema) = self.crds.get(&(api_version.to_string(), kind.to_string())) {
+            return jsonschema::options()
+                .build(schema)
+                .map_err(|e| format!("its CRD schema does not compile: {e}"));
+        }
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let kind_lower = kind.to_lowercase();
+        let names = [
+            if group.is_empty() {
+                format!("{kind_lower}-{version}.json")
+            } else {
+                format!(
+                    "{kind_lower}-{}-{version}.json",
+                    group.split('.').next().unwrap_or(group)
+                )
+            },
+            format!("{group}/{kind_lower}_{version}.json"),
+        ];
+        for dir in &self.dirs {
+            for name in &names {
+                let path = dir.join(name);
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let schema: Value = serde_json::from_str(&text)
+                    .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+                return jsonschema::options()
+                    .with_retriever(SiblingFiles {
+                        dir: path.parent().unwrap_or(dir).to_path_buf(),
+                    })
+                    .build(&schema)
+                    .map_err(|e| format!("{} does not compile: {e}", path.display()));
+            }
+        }
+        Err(format!(
+            "no schema for {api_version} {kind} (looked for {})",
+            names.join(", ")
+        ))
+    }
+}
+
+/// Resolves `$ref`s such as `/api/_definitions.json#/...` to the file of that name beside the
+/// schema, as kubernetes-validate's `-local` schemas need.
+struct SiblingFiles {
+    dir: PathBuf,
+}
+
+impl Retrieve for SiblingFiles {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> std::result::Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let text =
+            std::fs::read_to_string(self.dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+}
