@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, a real bare git remote, real kubectl kustomize,
 //! check-jsonschema and kubernetes-validate as judges. One test binary, one module per area.
 
+mod ci_formats;
 mod corpus;
 mod demo;
 mod escaping;
