@@ -4,6 +4,7 @@
 mod ci_formats;
 mod corpus;
 mod demo;
+mod differential;
 mod escaping;
 mod extras;
 mod git;
