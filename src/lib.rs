@@ -16,6 +16,7 @@ pub mod apps;
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod fuzz;
 pub mod git;
 pub mod load;
 pub mod manifests;

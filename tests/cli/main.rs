@@ -7,6 +7,7 @@ mod demo;
 mod differential;
 mod escaping;
 mod extras;
+mod fuzz_corpus;
 mod git;
 mod golden;
 mod invalid;
