@@ -3,7 +3,7 @@ CARGO ?= cargo
 TENANTCTL ?= ./target/release/tenantctl
 ARGOCD_NAMESPACE ?= argocd
 
-.PHONY: build test demo validate render deploy-applicationset create-guild update-guild list-guilds \
+.PHONY: build test fuzz-smoke fuzz demo validate render deploy-applicationset create-guild update-guild list-guilds \
 	guild-status delete-guild argocd-sync-guilds
 
 build: ## Build the release binary
@@ -12,7 +12,17 @@ build: ## Build the release binary
 test: ## Every test: unit, integration (real git, kubectl kustomize, check-jsonschema), clippy, fmt
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test
+	$(CARGO) clippy --lib --no-default-features -- -D warnings
+	$(CARGO) test --all-targets
+
+# cargo-fuzz on the stable toolchain: RUSTC_BOOTSTRAP lets it pass its -Z flags.
+FUZZ = RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none load_validate
+
+fuzz-smoke: ## The fuzz target for 30 seconds (CI); needs `cargo install cargo-fuzz`
+	$(FUZZ) -- -max_total_time=30
+
+fuzz: ## The fuzz target for 10 minutes; FUZZ_SECONDS=3600 for longer
+	$(FUZZ) -- -max_total_time=$(or $(FUZZ_SECONDS),600) -print_final_stats=1
 
 demo: build ## The whole flow on the embedded example, in a temporary directory
 	TENANTCTL=$(abspath $(TENANTCTL)) ./scripts/demo.sh

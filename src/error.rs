@@ -74,6 +74,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "git")]
 impl From<git2::Error> for Error {
     fn from(error: git2::Error) -> Self {
         Error::Git {

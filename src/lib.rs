@@ -17,6 +17,7 @@ pub mod config;
 pub mod embedded;
 pub mod error;
 pub mod fuzz;
+#[cfg(feature = "git")]
 pub mod git;
 pub mod load;
 pub mod manifests;

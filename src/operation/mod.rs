@@ -12,6 +12,7 @@ use std::path::Path;
 
 use crate::apply::{self, Plan};
 use crate::error::Result;
+#[cfg(feature = "git")]
 use crate::git::{GitRepo, Pushed};
 use crate::load::Snapshot;
 use crate::render::{self, Templates};
@@ -33,6 +34,7 @@ pub trait Operation {
 }
 
 /// How far [`execute`] goes.
+#[cfg(feature = "git")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Steps {
     /// Compute the plan and stop: nothing is written.
@@ -42,6 +44,7 @@ pub struct Steps {
 }
 
 /// What [`execute`] did.
+#[cfg(feature = "git")]
 #[derive(Debug)]
 pub struct Outcome {
     pub plan: Plan,
@@ -52,6 +55,7 @@ pub struct Outcome {
 }
 
 /// Runs an operation through validate -> render -> apply -> git.
+#[cfg(feature = "git")]
 pub fn execute(
     root: &Path,
     operation: &dyn Operation,

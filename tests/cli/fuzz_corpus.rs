@@ -10,7 +10,13 @@ fn the_fuzz_corpus_and_reproducers_run_clean() {
     for dir in ["corpus/load_validate", "artifacts/load_validate"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
-            if path.file_name().is_some_and(|n| n == ".keep") {
+            // The kept corpus is the `.yaml` seeds; libFuzzer's own finds (hash names) stay local.
+            let kept = if dir.starts_with("corpus") {
+                path.extension().is_some_and(|e| e == "yaml")
+            } else {
+                path.file_name().is_some_and(|n| n != ".keep")
+            };
+            if !kept {
                 continue;
             }
             let bytes = std::fs::read(&path).unwrap();
