@@ -53,7 +53,13 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
     }
     println!("overlay    {}", overlay_state(&root, &snapshot, &id)?);
     println!("git        {}", git_state(&root, &path));
-    println!("argocd     {}", argocd_state(&Guild::namespace_for(&id)));
+    println!(
+        "argocd     {}",
+        argocd_state(
+            &Guild::namespace_for(&id),
+            &super::argocd_namespace(&snapshot)
+        )
+    );
     Ok(ExitCode::Ok)
 }
 
@@ -92,13 +98,15 @@ fn git_state(root: &std::path::Path, path: &str) -> String {
     parts.join("; ")
 }
 
-fn argocd_state(application: &str) -> String {
+/// The Application's sync and health, or in one line why kubectl could not tell.
+fn argocd_state(application: &str, namespace: &str) -> String {
     let output = Command::new("kubectl")
         .args([
             "get",
             "applications.argoproj.io",
             application,
-            "--all-namespaces=false",
+            "--namespace",
+            namespace,
             "--request-timeout=5s",
         ])
         .args([
@@ -116,14 +124,29 @@ fn argocd_state(application: &str) -> String {
                 words.next().unwrap_or("unknown")
             )
         }
-        Ok(out) => format!(
-            "not reachable: {}",
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .next()
-                .unwrap_or("kubectl failed")
-        ),
-        Err(e) => format!("not reachable: cannot run kubectl ({e})"),
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let reason = if stderr.contains("connection refused")
+                || stderr.contains("no such host")
+                || stderr.contains("dial tcp")
+            {
+                "no cluster reachable (check KUBECONFIG)".to_string()
+            } else if stderr.contains("NotFound") || stderr.contains("not found") {
+                format!("no Application {application} in namespace {namespace} yet")
+            } else {
+                stderr
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("kubectl failed")
+                    .trim()
+                    .chars()
+                    .take(160)
+                    .collect()
+            };
+            format!("unknown: {reason}")
+        }
+        Err(e) => format!("unknown: cannot run kubectl ({e})"),
     }
 }
 
@@ -180,6 +203,9 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
     };
     println!("overlay    kustomize/tenants/{id}/ is {overlay}");
     println!("git        {}", git_state(root, &path));
-    println!("argocd     {}", argocd_state(&format!("tenant-{id}")));
+    println!(
+        "argocd     {}",
+        argocd_state(&format!("tenant-{id}"), &super::argocd_namespace(snapshot))
+    );
     Ok(ExitCode::Ok)
 }

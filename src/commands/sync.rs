@@ -3,7 +3,6 @@
 use std::process::Command;
 
 use tenantctl::ExitCode;
-use tenantctl::config::Config;
 use tenantctl::error::{Error, Result};
 use tenantctl::load::Snapshot;
 use tenantctl::model::Guild;
@@ -30,7 +29,7 @@ pub fn run(global: &GlobalArgs, id: Option<String>, all: bool) -> Result<ExitCod
         println!("no guilds to sync");
         return Ok(ExitCode::Ok);
     }
-    let namespace = argocd_namespace(&snapshot);
+    let namespace = super::argocd_namespace(&snapshot);
     let applications: Vec<String> = ids.iter().map(|id| Guild::namespace_for(id)).collect();
     let mut command = Command::new("kubectl");
     command
@@ -70,15 +69,4 @@ pub fn run(global: &GlobalArgs, id: Option<String>, all: bool) -> Result<ExitCod
         }
     }
     Ok(ExitCode::Ok)
-}
-
-fn argocd_namespace(snapshot: &Snapshot) -> String {
-    snapshot
-        .config
-        .parsed
-        .as_ref()
-        .ok()
-        .and_then(|doc| serde_json::from_value::<Config>(doc.value.clone()).ok())
-        .map(|c| c.argocd.namespace)
-        .unwrap_or_else(|| "argocd".to_string())
 }
