@@ -62,24 +62,7 @@ pub fn create(
 }
 
 fn create_from_file(global: &GlobalArgs, file: &PathBuf) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        Error::usage(
-            format!("cannot read {}: {e}", file.display()),
-            "give the path of a Tenant manifest",
-        )
-    })?;
-    let document = tenantctl::yaml::parse(&bytes).map_err(|e| {
-        Error::usage(
-            format!(
-                "{}:{}:{}: {}",
-                file.display(),
-                e.position.line,
-                e.position.column,
-                e.message
-            ),
-            "fix the file and try again",
-        )
-    })?;
+    let (bytes, document) = read_manifest(file, "Tenant")?;
     let id = document.value["spec"]["tenantId"]
         .as_str()
         .or_else(|| document.value["metadata"]["name"].as_str())
@@ -104,6 +87,31 @@ fn create_from_file(global: &GlobalArgs, file: &PathBuf) -> Result<ExitCode> {
             notes: Vec::new(),
         },
     )
+}
+
+/// Reads and parses a manifest given on the command line, with the same limits as repo files.
+fn read_manifest(file: &PathBuf, kind: &str) -> Result<(Vec<u8>, tenantctl::yaml::Document)> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        Error::usage(
+            format!("cannot read {}: {e}", file.display()),
+            format!("give the path of a {kind} manifest"),
+        )
+    })?;
+    let document = tenantctl::yaml::parse(&bytes).map_err(|e| {
+        let at = format!(
+            "{}:{}:{}",
+            file.display(),
+            e.position.line,
+            e.position.column
+        );
+        Error::usage(
+            format!("{at}: {}", e.message),
+            e.hint
+                .clone()
+                .unwrap_or_else(|| "fix the file and try again".into()),
+        )
+    })?;
+    Ok((bytes, document))
 }
 
 pub fn update(
@@ -186,24 +194,7 @@ pub fn crd(global: &GlobalArgs) -> Result<ExitCode> {
 }
 
 pub fn migrate_prstack(global: &GlobalArgs, file: &PathBuf) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        Error::usage(
-            format!("cannot read {}: {e}", file.display()),
-            "give the path of a PRStack manifest",
-        )
-    })?;
-    let document = tenantctl::yaml::parse(&bytes).map_err(|e| {
-        Error::usage(
-            format!(
-                "{}:{}:{}: {}",
-                file.display(),
-                e.position.line,
-                e.position.column,
-                e.message
-            ),
-            "fix the file and try again",
-        )
-    })?;
+    let (_, document) = read_manifest(file, "PRStack")?;
     let migrated = prstack_to_tenant(&document.value).map_err(|e| {
         Error::usage(
             format!("{}: {e}", file.display()),

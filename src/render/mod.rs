@@ -28,15 +28,6 @@ pub const GUILD_OVERLAYS_DIR: &str = "kustomize/guilds";
 /// Desired generated files: path relative to the repo root -> content.
 pub type Files = BTreeMap<String, String>;
 
-/// Whether `path` is a generated file that `render` owns (and may delete when stale).
-pub fn is_generated(path: &str) -> bool {
-    path == APPLICATION_SET_PATH
-        || path == TENANTS_APPLICATION_SET_PATH
-        || path == crd::CRD_PATH
-        || path.starts_with(&format!("{GUILD_OVERLAYS_DIR}/"))
-        || path.starts_with(&format!("{}/", tenant::TENANT_OVERLAYS_DIR))
-}
-
 /// Renders every generated file of the repo.
 pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<Files> {
     let mut files = Files::new();

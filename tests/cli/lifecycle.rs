@@ -185,3 +185,20 @@ fn dry_run_prints_the_diff_and_changes_nothing() {
     assert_eq!(world.remote_files(), expected(&[]));
     assert_eq!(world.git(&["rev-list", "--count", "HEAD"]).trim(), "1");
 }
+
+#[test]
+fn verbose_prints_the_diff_of_what_it_changed() {
+    let world = World::new();
+    world.platform_with_remote();
+    let out = ok(&world.tenantctl(&["-v", "create-guild", "77", "--tier", "free", "--no-push"]));
+    assert!(
+        out.contains("+++ b/guilds/guild-77.yaml") && out.contains("+tier: \"free\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("created guilds/guild-77.yaml") && out.contains("committed "),
+        "{out}"
+    );
+    let quiet = ok(&world.tenantctl(&["-q", "update-guild", "77", "--tier", "pro", "--no-push"]));
+    assert!(quiet.is_empty(), "-q prints nothing on success: {quiet}");
+}

@@ -241,3 +241,22 @@ impl Drop for GitDaemon {
         let _ = self.child.wait();
     }
 }
+
+/// `kubectl kustomize` of an overlay of the platform repo, parsed into its manifests.
+pub fn kustomize_build(world: &World, overlay: &str) -> Vec<serde_json::Value> {
+    require_tool(
+        "kubectl",
+        "see https://kubernetes.io/docs/tasks/tools/ (kubectl has kustomize built in)",
+    );
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(world.platform().join(overlay))
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {overlay}: {}",
+        text(&out.stderr)
+    );
+    parse_yaml_stream(&text(&out.stdout))
+}

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{World, fails_with, ok, parse_yaml, parse_yaml_stream, require_tool, text};
+use crate::support::{World, fails_with, kustomize_build, ok, parse_yaml, require_tool, text};
 
 const SEED: &str = include_str!("../fixtures/tenant/seed-example.yaml");
 
@@ -89,6 +89,17 @@ fn create_by_flags_equals_the_seed_example_and_is_pushed() {
     .unwrap();
     assert_eq!(listed[0]["namespace"], "tenant-customer-shop-1-production");
     assert_eq!(listed[0]["active"], true);
+    let status = ok(&world.tenantctl(&["status", "customer-shop-1"]));
+    for line in [
+        "type       production",
+        "namespace  tenant-customer-shop-1-production",
+        "domain     shop.customer.com",
+        "backups    enabled",
+        "is current",
+        "git        pushed",
+    ] {
+        assert!(status.contains(line), "`{line}` in:\n{status}");
+    }
 }
 
 #[test]
@@ -146,7 +157,7 @@ fn suspend_scales_everything_to_zero_and_resume_restores_it() {
         spec_of(&world.remote_file("tenants/customer-shop-1.yaml"))["active"],
         false
     );
-    let built = build(&world, "kustomize/tenants/customer-shop-1");
+    let built = kustomize_build(&world, "kustomize/tenants/customer-shop-1");
     let deployments: Vec<&Value> = built.iter().filter(|m| m["kind"] == "Deployment").collect();
     assert_eq!(deployments.len(), 4);
     assert!(
@@ -176,7 +187,7 @@ fn rollout_changes_only_the_deployed_at_annotation() {
     let world = World::new();
     world.platform_with_remote();
     create_seed_by_flags(&world);
-    let before = build(&world, "kustomize/tenants/customer-shop-1");
+    let before = kustomize_build(&world, "kustomize/tenants/customer-shop-1");
     ok(&world.tenantctl(&["rollout", "customer-shop-1"]));
     assert_eq!(
         world.git(&["log", "-1", "--format=%s"]).trim(),
@@ -197,7 +208,7 @@ fn rollout_changes_only_the_deployed_at_annotation() {
         deployed_at.ends_with('Z') && deployed_at.len() == 20,
         "{deployed_at}"
     );
-    let mut after = build(&world, "kustomize/tenants/customer-shop-1");
+    let mut after = kustomize_build(&world, "kustomize/tenants/customer-shop-1");
     for manifest in after.iter_mut().filter(|m| m["kind"] == "Deployment") {
         let annotations = manifest["spec"]["template"]["metadata"]
             .as_object_mut()
@@ -277,17 +288,6 @@ fn deleting_a_tenant_with_backups_needs_confirmation() {
         world.git(&["log", "-1", "--format=%s"]).trim(),
         "Delete tenant customer-shop-1 (production)"
     );
-}
-
-fn build(world: &World, overlay: &str) -> Vec<Value> {
-    require_tool("kubectl", "see https://kubernetes.io/docs/tasks/tools/");
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(world.platform().join(overlay))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    parse_yaml_stream(&text(&out.stdout))
 }
 
 #[test]
@@ -404,7 +404,7 @@ fn migrate_prstack_keeps_the_namespace_and_reports_what_it_drops() {
         world.git(&["log", "-1", "--format=%s"]).trim(),
         "Migrate PRStack pr-42 to tenant pr-42"
     );
-    let built = build(&world, "kustomize/tenants/pr-42");
+    let built = kustomize_build(&world, "kustomize/tenants/pr-42");
     assert!(
         built.iter().all(
             |m| m["kind"] == "Namespace" || m["metadata"]["namespace"] == "pr-42-shop-pilab-hu"

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{World, fails_with, ok, parse_yaml, parse_yaml_stream, require_tool, text};
+use crate::support::{World, fails_with, kustomize_build, ok, parse_yaml, require_tool, text};
 
 const SEED: &str = include_str!("../fixtures/tenant/seed-example.yaml");
 
@@ -19,21 +19,6 @@ fn with_seed_tenant() -> World {
     world
 }
 
-fn build(world: &World, overlay: &str) -> Vec<Value> {
-    require_tool("kubectl", "see https://kubernetes.io/docs/tasks/tools/");
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(world.platform().join(overlay))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl kustomize {overlay}: {}",
-        text(&out.stderr)
-    );
-    parse_yaml_stream(&text(&out.stdout))
-}
-
 fn of_kind<'a>(manifests: &'a [Value], kind: &str) -> Vec<&'a Value> {
     manifests.iter().filter(|m| m["kind"] == kind).collect()
 }
@@ -42,7 +27,7 @@ fn of_kind<'a>(manifests: &'a [Value], kind: &str) -> Vec<&'a Value> {
 fn the_seed_example_validates_and_builds_as_designed() {
     let world = with_seed_tenant();
     ok(&world.tenantctl(&["validate"]));
-    let manifests = build(&world, "kustomize/tenants/customer-shop-1");
+    let manifests = kustomize_build(&world, "kustomize/tenants/customer-shop-1");
     let namespace = "tenant-customer-shop-1-production";
     assert_eq!(
         of_kind(&manifests, "Namespace")[0]["metadata"]["name"],
@@ -339,7 +324,7 @@ fn a_mongo_password_reference_is_rendered_as_secret_key_ref() {
     world.write("tenants/customer-shop-1.yaml", &with_ref);
     ok(&world.tenantctl(&["render"]));
     ok(&world.tenantctl(&["validate"]));
-    let manifests = build(&world, "kustomize/tenants/customer-shop-1");
+    let manifests = kustomize_build(&world, "kustomize/tenants/customer-shop-1");
     for deployment in of_kind(&manifests, "Deployment") {
         let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
             .as_array()

@@ -34,6 +34,11 @@ fn usage_errors_exit_2_with_what_to_do() {
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-guild", "123456789", "--tier", "free"]));
     fails_with(&world.tenantctl(&["no-such-command"]), 2);
+    let out = fails_with(&world.tenantctl(&["lst"]), 2);
+    assert!(
+        out.contains("similar subcommand") && out.contains("list"),
+        "did you mean for commands: {out}"
+    );
     let out = fails_with(&world.tenantctl(&["status", "123456788"]), 2);
     assert!(
         out.contains("no guild 123456788") && out.contains("did you mean 123456789?"),
