@@ -80,10 +80,13 @@ impl GitRepo {
         format!("{}{path}", self.prefix)
     }
 
-    /// Checks, before anything is written, that a commit can be made: an author is configured
-    /// and none of `paths` has uncommitted changes that writing would overwrite.
+    /// Checks, before anything is written, that a commit can be made: an author is configured.
+    pub fn check_author(&self) -> Result<()> {
+        self.signature().map(|_| ())
+    }
+
+    /// Refuses when any of `paths` has uncommitted changes that writing would overwrite.
     pub fn ensure_clean(&self, paths: &[String]) -> Result<()> {
-        self.signature()?;
         let mut dirty = Vec::new();
         for path in paths {
             match self.repo.status_file(Path::new(&self.repo_path(path))) {

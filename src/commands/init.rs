@@ -68,6 +68,7 @@ pub fn run(
         Some(GitRepo::open_or_init(&dir)?)
     };
     if let Some((git, _)) = &git {
+        git.check_author()?;
         git.ensure_clean(&plan.paths())?;
     }
     apply::apply(&dir, &plan)?;

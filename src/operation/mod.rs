@@ -75,16 +75,23 @@ pub fn execute(
     if steps.dry_run || outcome.plan.is_empty() {
         return Ok(outcome);
     }
+    // Without a commit there may be no repository at all; where there is one, the user's
+    // uncommitted edits to the files we write are protected all the same.
     let git = if steps.commit {
         Some(GitRepo::open(root)?)
     } else {
-        None
+        GitRepo::open(root).ok()
     };
+    if steps.commit
+        && let Some(git) = &git
+    {
+        git.check_author()?;
+    }
     if let Some(git) = &git {
         git.ensure_clean(&outcome.plan.paths())?;
     }
     apply::apply(root, &outcome.plan)?;
-    if let Some(git) = &git {
+    if let Some(git) = git.as_ref().filter(|_| steps.commit) {
         let oid = git.commit_paths(root, &outcome.plan.paths(), &outcome.message)?;
         outcome.commit = oid.map(|o| o.to_string());
         if steps.push && outcome.commit.is_some() {
