@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use rayon::prelude::*;
 
-use crate::config::CONFIG_FILE;
+use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 use crate::model::tenant::TENANTS_DIR;
 use crate::yaml::{self, Document, ParseError};
@@ -133,6 +133,13 @@ impl Snapshot {
         next
     }
 
+    /// `tenantctl.yaml` as settings, read leniently: `None` when it does not parse or fit.
+    /// Validation reports why; commands that only need a setting fall back to its default.
+    pub fn parsed_config(&self) -> Option<Config> {
+        let document = self.config.parsed.as_ref().ok()?;
+        serde_json::from_value(document.value.clone()).ok()
+    }
+
     /// The file at `path` among the config, guild and tenant files.
     pub fn file(&self, path: &str) -> Option<&SourceFile> {
         if path == self.config.path {
@@ -140,6 +147,12 @@ impl Snapshot {
         }
         self.guilds.get(path).or_else(|| self.tenants.get(path))
     }
+}
+
+/// `tenantctl.yaml` of the repo at `root`, read leniently, without loading the other files.
+pub fn read_config(root: &Path) -> Option<Config> {
+    let bytes = std::fs::read(root.join(CONFIG_FILE)).ok()?;
+    serde_json::from_value(yaml::parse(&bytes).ok()?.value).ok()
 }
 
 /// `<dir>/*.yaml` and `<dir>/*.yml`, sorted; other files (a README) are not tenant files.

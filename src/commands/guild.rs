@@ -3,7 +3,6 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use tenantctl::ExitCode;
-use tenantctl::config::Config;
 use tenantctl::error::{Error, Result};
 use tenantctl::operation::guild::{CreateGuild, DeleteGuild, UpdateGuild, parse_set};
 use tenantctl::operation::{self, Operation, Steps};
@@ -49,7 +48,6 @@ pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
                 dry_run: true,
                 ..Steps::default()
             },
-            "origin",
         )?;
         let mut question = format!("Delete guild {id}? This removes, commits and pushes:\n");
         for change in &preview.plan.changes {
@@ -88,18 +86,7 @@ pub fn execute(global: &GlobalArgs, operation: &dyn Operation) -> Result<ExitCod
         commit: !global.no_commit,
         push: !global.no_commit && !global.no_push,
     };
-    let remote = default_remote(&root);
-    let outcome = operation::execute(&root, operation, steps, &remote)?;
+    let outcome = operation::execute(&root, operation, steps)?;
     output::print_outcome(global, &outcome);
     Ok(ExitCode::Ok)
-}
-
-/// The `git.remote` setting, read leniently: validation has its own say on the config.
-pub fn default_remote(root: &std::path::Path) -> String {
-    std::fs::read(root.join(tenantctl::config::CONFIG_FILE))
-        .ok()
-        .and_then(|bytes| tenantctl::yaml::parse(&bytes).ok())
-        .and_then(|doc| serde_json::from_value::<Config>(doc.value).ok())
-        .map(|config| config.git.remote)
-        .unwrap_or_else(|| "origin".to_string())
 }

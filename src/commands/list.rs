@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use tenantctl::ExitCode;
-use tenantctl::config::Config;
 use tenantctl::error::Result;
 use tenantctl::load::Snapshot;
 use tenantctl::model::Guild;
@@ -95,12 +94,7 @@ pub fn run(
 
 /// Reads rows from the snapshot, leniently: one bad file does not hide the others.
 pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
-    let config: Option<Config> = snapshot
-        .config
-        .parsed
-        .as_ref()
-        .ok()
-        .and_then(|doc| serde_json::from_value(doc.value.clone()).ok());
+    let config = snapshot.parsed_config();
     snapshot
         .guilds
         .values()

@@ -91,14 +91,10 @@ fn root(global: &GlobalArgs) -> Result<PathBuf> {
     tenantctl::load::find_root(&start)
 }
 
-/// Where Argo CD runs, from tenantctl.yaml read leniently (validation has its own say).
+/// Where Argo CD runs, from tenantctl.yaml (validation has its own say on the file).
 fn argocd_namespace(snapshot: &tenantctl::load::Snapshot) -> String {
     snapshot
-        .config
-        .parsed
-        .as_ref()
-        .ok()
-        .and_then(|doc| serde_json::from_value::<tenantctl::config::Config>(doc.value.clone()).ok())
+        .parsed_config()
         .map(|c| c.argocd.namespace)
         .unwrap_or_else(|| "argocd".to_string())
 }

@@ -4,13 +4,17 @@ use tenantctl::ExitCode;
 use tenantctl::error::Result;
 use tenantctl::git::GitRepo;
 
-use super::{guild::default_remote, root};
+use super::root;
 use crate::cli::GlobalArgs;
 
 pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
     let root = root(global)?;
     let git = GitRepo::open(&root)?;
-    let pushed = git.push(&default_remote(&root))?;
+    let remote = tenantctl::load::read_config(&root)
+        .map(|c| c.git)
+        .unwrap_or_default()
+        .remote;
+    let pushed = git.push(&remote)?;
     if !global.quiet {
         println!(
             "pushed {} to {} ({})",

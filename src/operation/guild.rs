@@ -110,14 +110,12 @@ fn existing(snapshot: &Snapshot, id: &str) -> Result<Guild> {
 
 /// The config as it is on disk; commands that need tier defaults cannot work without it.
 fn config(snapshot: &Snapshot) -> Result<Config> {
-    let invalid = || {
+    snapshot.parsed_config().ok_or_else(|| {
         Error::usage(
             "tenantctl.yaml is invalid, so tier defaults are unknown",
             "run `tenantctl validate` and fix what it reports",
         )
-    };
-    let document = snapshot.config.parsed.as_ref().map_err(|_| invalid())?;
-    serde_json::from_value(document.value.clone()).map_err(|_| invalid())
+    })
 }
 
 fn describe_sets(sets: &[(String, String)]) -> String {
@@ -229,7 +227,7 @@ impl Operation for DeleteGuild {
             .map(|g| g.tier)
             .unwrap_or_else(|_| "unknown tier".into());
         let mut notes = Vec::new();
-        if let Ok(config) = config(snapshot) {
+        if let Some(config) = snapshot.parsed_config() {
             if config.argocd.applications_sync == "create-update"
                 || config.argocd.applications_sync == "create-only"
             {

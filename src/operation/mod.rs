@@ -56,13 +56,13 @@ pub struct Outcome {
 
 /// Runs an operation through validate -> render -> apply -> git.
 #[cfg(feature = "git")]
-pub fn execute(
-    root: &Path,
-    operation: &dyn Operation,
-    steps: Steps,
-    default_remote: &str,
-) -> Result<Outcome> {
+pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<Outcome> {
     let snapshot = Snapshot::load(root)?;
+    let remote = snapshot
+        .parsed_config()
+        .map(|c| c.git)
+        .unwrap_or_default()
+        .remote;
     let change = operation.change(&snapshot)?;
     let plan = plan_change(root, &snapshot, &change.files)?;
     let mut outcome = Outcome {
@@ -95,7 +95,7 @@ pub fn execute(
         let oid = git.commit_paths(root, &outcome.plan.paths(), &outcome.message)?;
         outcome.commit = oid.map(|o| o.to_string());
         if steps.push && outcome.commit.is_some() {
-            outcome.pushed = Some(git.push(default_remote)?);
+            outcome.pushed = Some(git.push(&remote)?);
         }
     }
     Ok(outcome)

@@ -287,13 +287,7 @@ impl Operation for DeleteTenant {
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         let tenant = existing(snapshot, &self.id)?;
         let namespace = tenant.namespace().unwrap_or_default();
-        let note = match snapshot
-            .config
-            .parsed
-            .as_ref()
-            .ok()
-            .and_then(|d| serde_json::from_value::<crate::config::Config>(d.value.clone()).ok())
-        {
+        let note = match snapshot.parsed_config() {
             Some(config)
                 if matches!(
                     config.argocd.applications_sync.as_str(),

@@ -7,26 +7,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{World, ok, parse_yaml, parse_yaml_stream, require_tool, text};
-
-fn kustomize_build(dir: &Path) -> String {
-    require_tool(
-        "kubectl",
-        "see https://kubernetes.io/docs/tasks/tools/ (kubectl has kustomize built in)",
-    );
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .expect("run kubectl");
-    assert!(
-        out.status.success(),
-        "kubectl kustomize {}: {}",
-        dir.display(),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
+use crate::support::{
+    World, kubernetes_validate_overlay, kustomize_build, ok, parse_yaml, require_tool, text,
+};
 
 fn deployments(manifests: &[Value]) -> Vec<&Value> {
     manifests
@@ -50,12 +33,7 @@ fn kustomize_builds_every_guild_overlay_with_the_guild_s_values() {
         "--no-push",
     ]));
     for (id, replicas) in [("123456789", 1), ("987654321", 2)] {
-        let built = kustomize_build(
-            &world
-                .platform()
-                .join(format!("kustomize/guilds/guild-{id}")),
-        );
-        let manifests = parse_yaml_stream(&built);
+        let manifests = kustomize_build(&world, &format!("kustomize/guilds/guild-{id}"));
         let guild = parse_yaml(&world.read(&format!("guilds/guild-{id}.yaml")));
         for manifest in &manifests {
             assert_eq!(
@@ -110,34 +88,15 @@ fn kustomize_builds_every_guild_overlay_with_the_guild_s_values() {
 
 #[test]
 fn every_built_manifest_passes_kubernetes_validate_strict() {
-    let validator = require_tool("kubernetes-validate", "pip install kubernetes-validate");
     let world = World::new();
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-guild", "1", "--tier", "free", "--no-push"]));
     ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro", "--no-push"]));
     for id in ["1", "2"] {
-        let built = kustomize_build(
-            &world
-                .platform()
-                .join(format!("kustomize/guilds/guild-{id}")),
-        );
-        let file = world.path().join(format!("built-{id}.yaml"));
-        std::fs::write(&file, built).unwrap();
-        let out = Command::new(&validator)
-            .args(["--strict", "-k", "1.30.0"])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let report = kubernetes_validate_overlay(&world, &format!("kustomize/guilds/guild-{id}"));
         assert!(
-            out.status.success(),
-            "kubernetes-validate: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        assert!(
-            text(&out.stdout).contains("passed for resource deployment/discord-bot"),
-            "{}",
-            text(&out.stdout)
+            report.contains("passed for resource deployment/discord-bot"),
+            "{report}"
         );
     }
 }

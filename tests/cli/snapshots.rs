@@ -3,7 +3,8 @@
 
 use crate::support::{World, ok};
 
-const COMMANDS: [&str; 23] = [
+/// Every command (with subcommand where there is one), for tests that must cover them all.
+pub const COMMANDS: [&str; 23] = [
     "init",
     "create-guild",
     "update-guild",

@@ -260,3 +260,36 @@ pub fn kustomize_build(world: &World, overlay: &str) -> Vec<serde_json::Value> {
     );
     parse_yaml_stream(&text(&out.stdout))
 }
+
+/// Builds an overlay with `kubectl kustomize` and judges it with `kubernetes-validate --strict`
+/// for Kubernetes 1.30; returns the validator's report.
+pub fn kubernetes_validate_overlay(world: &World, overlay: &str) -> String {
+    let validator = require_tool("kubernetes-validate", "pip install kubernetes-validate");
+    require_tool("kubectl", "see https://kubernetes.io/docs/tasks/tools/");
+    let built = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(world.platform().join(overlay))
+        .output()
+        .expect("run kubectl");
+    assert!(
+        built.status.success(),
+        "kubectl kustomize {overlay}: {}",
+        text(&built.stderr)
+    );
+    let file = world
+        .path()
+        .join(format!("built-{}.yaml", overlay.replace('/', "-")));
+    std::fs::write(&file, &built.stdout).unwrap();
+    let out = Command::new(validator)
+        .args(["--strict", "-k", "1.30.0"])
+        .arg(&file)
+        .output()
+        .expect("run kubernetes-validate");
+    let report = text(&out.stdout);
+    assert!(
+        out.status.success() && !report.contains("ERROR"),
+        "kubernetes-validate {overlay}: {report}{}",
+        text(&out.stderr)
+    );
+    report
+}

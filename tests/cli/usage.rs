@@ -6,18 +6,7 @@ use crate::support::{World, fails_with, ok};
 fn help_documents_every_command_and_the_exit_codes() {
     let world = World::new();
     let out = ok(&world.tenantctl_in(world.path(), &["--help"]));
-    for command in [
-        "init",
-        "create-guild",
-        "update-guild",
-        "delete-guild",
-        "list",
-        "status",
-        "validate",
-        "render",
-        "sync",
-        "push",
-    ] {
+    for command in crate::snapshots::COMMANDS.map(|c| c.split(' ').next().unwrap()) {
         assert!(out.contains(command), "{command} missing from help:\n{out}");
     }
     assert!(out.contains("3  git or remote failure"), "{out}");
