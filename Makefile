@@ -3,17 +3,29 @@ CARGO ?= cargo
 TENANTCTL ?= ./target/release/tenantctl
 ARGOCD_NAMESPACE ?= argocd
 
-.PHONY: build test fuzz-smoke fuzz demo validate render deploy-applicationset create-guild update-guild list-guilds \
+.PHONY: build test judges fuzz-smoke fuzz demo validate render deploy-applicationset create-guild update-guild list-guilds \
 	guild-status delete-guild argocd-sync-guilds
 
 build: ## Build the release binary
 	$(CARGO) build --release
 
-test: ## Every test: unit, integration (real git, kubectl kustomize, check-jsonschema), clippy, fmt
+# The judges the tests run (check-jsonschema, kubernetes-validate) live in the project's own
+# virtualenv, installed on first use from requirements-test.txt.
+VENV ?= .venv
+JUDGES := $(VENV)/.installed
+
+$(JUDGES): requirements-test.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+judges: $(JUDGES) ## Install the test judges into .venv/
+
+test: $(JUDGES) ## Every test: unit, integration (real git, kubectl kustomize, check-jsonschema), clippy, fmt
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --lib --no-default-features -- -D warnings
-	$(CARGO) test --all-targets
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(CARGO) test --all-targets
 
 # cargo-fuzz on the stable toolchain: RUSTC_BOOTSTRAP lets it pass its -Z flags.
 FUZZ = RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none

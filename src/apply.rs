@@ -6,10 +6,10 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use similar::TextDiff;
-use walkdir::WalkDir;
 
 use crate::error::Result;
 use crate::render::{self, Files};
+use crate::source::Source;
 
 /// One file to create, change or remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,44 +90,35 @@ pub fn plan(root: &Path, wanted: &BTreeMap<String, Option<String>>) -> Result<Pl
 }
 
 /// What `render` must do: write each desired generated file, remove generated files not desired.
-pub fn generated_changes(root: &Path, desired: &Files) -> Result<BTreeMap<String, Option<String>>> {
+/// `source` holds the generated files as they are now (the working tree, or a commit).
+pub fn generated_changes(
+    source: &dyn Source,
+    desired: &Files,
+) -> Result<BTreeMap<String, Option<String>>> {
     let mut wanted: BTreeMap<String, Option<String>> = desired
         .iter()
         .map(|(path, text)| (path.clone(), Some(text.clone())))
         .collect();
-    for path in existing_generated(root)? {
+    for path in existing_generated(source)? {
         wanted.entry(path).or_insert(None);
     }
     Ok(wanted)
 }
 
-/// Generated files that are on disk now.
-fn existing_generated(root: &Path) -> Result<Vec<String>> {
+/// Generated files that exist now.
+fn existing_generated(source: &dyn Source) -> Result<Vec<String>> {
     let mut paths = Vec::new();
     for dir in [
         render::GUILD_OVERLAYS_DIR,
         render::tenant::TENANT_OVERLAYS_DIR,
     ] {
-        let overlays = root.join(dir);
-        if !overlays.is_dir() {
-            continue;
-        }
-        for entry in WalkDir::new(&overlays).sort_by_file_name() {
-            let entry = entry.context("listing generated overlays")?;
-            if entry.file_type().is_file() {
-                let relative = entry
-                    .path()
-                    .strip_prefix(root)
-                    .expect("walk stays under root");
-                paths.push(to_slash(relative));
-            }
-        }
+        paths.extend(source.walk_files(dir)?);
     }
     for file in [
         render::APPLICATION_SET_PATH,
         render::TENANTS_APPLICATION_SET_PATH,
     ] {
-        if root.join(file).is_file() {
+        if source.is_file(file)? {
             paths.push(file.to_string());
         }
     }
@@ -164,12 +155,16 @@ fn apply_one(root: &Path, path: &str, text: Option<&str>) -> Result<()> {
     }
 }
 
+/// How tenantctl's temporary files start; one left by a killed process is removed by the next
+/// command that holds the clone's lock.
+pub const TEMP_PREFIX: &str = ".tenantctl-";
+
 /// Writes `bytes` to `target` through a temporary file in the same directory and a rename.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     let dir = target.parent().context("a file path has a parent")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut temp = tempfile::Builder::new()
-        .prefix(".tenantctl-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     temp.write_all(bytes)

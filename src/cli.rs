@@ -37,6 +37,19 @@ pub struct GlobalArgs {
     /// Commit but do not push
     #[arg(long, global = true)]
     pub no_push: bool,
+    /// No network: build on the local branch, commit, do not fetch or push
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// Push the change to this new branch for review instead of the tracked branch
+    /// (placeholders {operation} and {id}; default: git.pushBranch in tenantctl.yaml)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Commit author instead of git config's, e.g. "Deploy Bot <bot@example.com>"
+    #[arg(long, global = true, value_name = "NAME <EMAIL>")]
+    pub author: Option<String>,
+    /// Skip the pre-commit, commit-msg and pre-push hooks, as git's --no-verify does
+    #[arg(long, global = true)]
+    pub no_verify: bool,
     /// Print only errors
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -121,19 +121,39 @@ pub struct ArgoCd {
     pub applications_sync: String,
 }
 
-/// Where commands push.
+/// Where and how commands push.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct GitSettings {
     /// The remote to push to when the branch has no upstream.
-    #[serde(default = "default_remote")]
     pub remote: String,
+    /// Connect and idle timeout of every fetch and push, in seconds.
+    pub timeout_seconds: u64,
+    /// How long a command waits for another tenantctl in the same clone, in seconds.
+    pub lock_timeout_seconds: u64,
+    /// How many times a command fetches, replays and pushes again when others push first.
+    pub push_attempts: u32,
+    /// An environment variable holding an HTTPS token (CI); git's credential helpers otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    /// The user name sent with that token.
+    pub token_username: String,
+    /// Push to a new review branch instead of the tracked one, e.g.
+    /// `tenantctl/{operation}-{id}` (placeholders `{operation}`, `{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push_branch: Option<String>,
 }
 
 impl Default for GitSettings {
     fn default() -> Self {
         GitSettings {
             remote: default_remote(),
+            timeout_seconds: 30,
+            lock_timeout_seconds: 120,
+            push_attempts: 30,
+            token_env: None,
+            token_username: "x-access-token".into(),
+            push_branch: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! A config repo's copy of a file (same relative path) overrides the embedded one, so teams can
 //! change a template without rebuilding tenantctl; `tenantctl init` writes these out.
 
-use std::path::Path;
+use crate::error::Result;
+use crate::source::Source;
 
 /// A file shipped inside the binary: its path in a config repo and its default text.
 #[derive(Debug, Clone, Copy)]
@@ -96,11 +97,11 @@ pub mod scaffold {
     pub const GITIGNORE: EmbeddedFile = embed!("templates/scaffold/gitignore");
 }
 
-/// The text of `file` as the repo at `root` has it, or the embedded default.
-pub fn read_or_default(root: &Path, file: EmbeddedFile) -> std::io::Result<String> {
-    match std::fs::read_to_string(root.join(file.path)) {
-        Ok(text) => Ok(text),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(file.text.to_string()),
-        Err(error) => Err(error),
+/// The text of `file` as the repo in `source` has it, or the embedded default.
+pub fn read_or_default(source: &dyn Source, file: EmbeddedFile) -> Result<String> {
+    match source.read(file.path)? {
+        Some(bytes) => String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("reading {}: it is not UTF-8 text", file.path).into()),
+        None => Ok(file.text.to_string()),
     }
 }

@@ -24,6 +24,7 @@ pub mod manifests;
 pub mod model;
 pub mod operation;
 pub mod render;
+pub mod source;
 pub mod validate;
 pub mod yaml;
 

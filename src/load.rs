@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 use crate::model::tenant::TENANTS_DIR;
+use crate::source::{Disk, EntryKind, Source};
 use crate::yaml::{self, Document, ParseError};
 
 /// Where guild files live, relative to the repo root.
@@ -81,22 +82,33 @@ impl Snapshot {
         root: &Path,
         progress: &(dyn Fn(Option<usize>) + Sync),
     ) -> Result<Snapshot> {
-        let config_bytes = std::fs::read(root.join(CONFIG_FILE))
-            .with_context(|| format!("reading {CONFIG_FILE}"))?;
-        let guild_paths = list_yaml_files(root, GUILDS_DIR)?;
-        let tenant_paths = list_yaml_files(root, TENANTS_DIR)?;
+        Snapshot::load_from(root, &Disk::new(root), progress)
+    }
+
+    /// Reads the user-written files from `source` (the working tree at `root`, or a commit).
+    pub fn load_from(
+        root: &Path,
+        source: &dyn Source,
+        progress: &(dyn Fn(Option<usize>) + Sync),
+    ) -> Result<Snapshot> {
+        let config_bytes = source
+            .read(CONFIG_FILE)?
+            .with_context(|| format!("reading {CONFIG_FILE}: there is none"))?;
+        let guild_paths = list_yaml_files(source, GUILDS_DIR)?;
+        let tenant_paths = list_yaml_files(source, TENANTS_DIR)?;
         progress(Some(guild_paths.len() + tenant_paths.len()));
         let read = |paths: Vec<String>| -> Result<BTreeMap<String, SourceFile>> {
-            Ok(paths
+            paths
                 .into_par_iter()
                 .map(|path| {
-                    let bytes = std::fs::read(root.join(&path))
-                        .with_context(|| format!("reading {path}"))?;
+                    let bytes = source
+                        .read(&path)?
+                        .with_context(|| format!("reading {path}: it vanished"))?;
                     let file = SourceFile::parse(path.clone(), &bytes);
                     progress(None);
                     Ok((path, file))
                 })
-                .collect::<anyhow::Result<BTreeMap<_, _>>>()?)
+                .collect::<Result<BTreeMap<_, _>>>()
         };
         let guilds = read(guild_paths)?;
         let tenants = read(tenant_paths)?;
@@ -105,7 +117,7 @@ impl Snapshot {
             config: SourceFile::parse(CONFIG_FILE.to_string(), &config_bytes),
             guilds,
             tenants,
-            overlays: list_overlays(root)?,
+            overlays: list_overlays(source)?,
         })
     }
 
@@ -156,38 +168,27 @@ pub fn read_config(root: &Path) -> Option<Config> {
 }
 
 /// `<dir>/*.yaml` and `<dir>/*.yml`, sorted; other files (a README) are not tenant files.
-fn list_yaml_files(root: &Path, folder: &str) -> Result<Vec<String>> {
-    let dir = root.join(folder);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut paths = Vec::new();
-    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {folder}/"))? {
-        let entry = entry.with_context(|| format!("listing {folder}/"))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-        if is_yaml
-            && !name.starts_with('.')
-            && entry.file_type().map(|t| t.is_file()).unwrap_or(false)
-        {
-            paths.push(format!("{folder}/{name}"));
-        }
-    }
-    paths.sort();
-    Ok(paths)
+fn list_yaml_files(source: &dyn Source, folder: &str) -> Result<Vec<String>> {
+    Ok(source
+        .list(folder)?
+        .into_iter()
+        .filter(|(name, kind)| {
+            *kind == EntryKind::File
+                && (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && !name.starts_with('.')
+        })
+        .map(|(name, _)| format!("{folder}/{name}"))
+        .collect())
 }
 
 /// Names of the directories directly under `kustomize/` that are kustomizations.
-fn list_overlays(root: &Path) -> Result<BTreeSet<String>> {
-    let dir = root.join(KUSTOMIZE_DIR);
-    if !dir.is_dir() {
-        return Ok(BTreeSet::new());
-    }
+fn list_overlays(source: &dyn Source) -> Result<BTreeSet<String>> {
     let mut overlays = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {KUSTOMIZE_DIR}/"))? {
-        let entry = entry.with_context(|| format!("listing {KUSTOMIZE_DIR}/"))?;
-        if entry.path().join("kustomization.yaml").is_file() {
-            overlays.insert(entry.file_name().to_string_lossy().into_owned());
+    for (name, kind) in source.list(KUSTOMIZE_DIR)? {
+        if kind == EntryKind::Dir
+            && source.is_file(&format!("{KUSTOMIZE_DIR}/{name}/kustomization.yaml"))?
+        {
+            overlays.insert(name);
         }
     }
     Ok(overlays)

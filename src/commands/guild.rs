@@ -46,7 +46,7 @@ pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
             &operation,
             Steps {
                 dry_run: true,
-                ..Steps::default()
+                ..steps(global)?
             },
         )?;
         let mut question = format!("Delete guild {id}? This removes, commits and pushes:\n");
@@ -81,12 +81,25 @@ pub fn confirm(question: &str) -> Result<bool> {
 
 pub fn execute(global: &GlobalArgs, operation: &dyn Operation) -> Result<ExitCode> {
     let root = root(global)?;
-    let steps = Steps {
+    let outcome = operation::execute(&root, operation, steps(global)?)?;
+    output::print_outcome(global, &outcome);
+    Ok(ExitCode::Ok)
+}
+
+/// How far a mutating command goes, from the global flags.
+pub fn steps(global: &GlobalArgs) -> Result<Steps> {
+    if let Some(author) = &global.author {
+        tenantctl::git::commit::parse_author(author)?;
+    }
+    Ok(Steps {
         dry_run: global.dry_run,
         commit: !global.no_commit,
         push: !global.no_commit && !global.no_push,
-    };
-    let outcome = operation::execute(&root, operation, steps)?;
-    output::print_outcome(global, &outcome);
-    Ok(ExitCode::Ok)
+        offline: global.offline,
+        review_branch: global.branch.clone(),
+        commit_options: tenantctl::git::CommitOptions {
+            author: global.author.clone(),
+            no_verify: global.no_verify,
+        },
+    })
 }

@@ -37,6 +37,7 @@ pub fn run(
                 .as_ref()
                 .and_then(|git| git.remote_url("origin"))
         })
+        .map(|url| tenantctl::git::redact::strip_credentials(&url))
         .unwrap_or_else(|| PLACEHOLDER_REPO_URL.to_string());
     let files = scaffold_files(&repo_url)?;
     let wanted: BTreeMap<String, Option<String>> =
@@ -67,10 +68,15 @@ pub fn run(
     } else {
         Some(GitRepo::open_or_init(&dir)?)
     };
-    if let Some((git, _)) = &git {
-        git.check_author()?;
-        git.ensure_clean(&plan.paths())?;
-    }
+    let _lock = match &git {
+        Some((git, _)) => {
+            let lock = git.lock("init", std::time::Duration::from_secs(120))?;
+            git.check_can_commit(true)?;
+            git.ensure_clean(&plan.paths())?;
+            Some(lock)
+        }
+        None => None,
+    };
     apply::apply(&dir, &plan)?;
     let generated = plan_change(&dir, &Snapshot::load(&dir)?, &BTreeMap::new())?;
     apply::apply(&dir, &generated)?;
@@ -88,10 +94,15 @@ pub fn run(
                 dir.display()
             );
         }
-        if let Some(commit) = git.commit_paths(&dir, &paths, "Initialize tenantctl config repo")? {
-            if !global.quiet {
-                println!("committed {}", &commit.to_string()[..12]);
-            }
+        let options = super::guild::steps(global)?.commit_options;
+        let message = format!(
+            "Initialize tenantctl config repo\n\nGenerated-By: tenantctl {}\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(commit) = git.commit_work_tree_paths(&dir, &paths, &message, &options)?
+            && !global.quiet
+        {
+            println!("committed {}", &commit.to_string()[..12]);
         }
     }
     if repo_url == PLACEHOLDER_REPO_URL && !global.quiet {

@@ -123,13 +123,45 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
         ),
         None => println!("not committed (--no-commit)"),
     }
-    if let Some(pushed) = &outcome.pushed {
+    if outcome.attempts > 1 {
         println!(
+            "others pushed first: replayed on the remote's new head ({} attempts)",
+            outcome.attempts
+        );
+    }
+    match (&outcome.pushed, &outcome.review) {
+        (Some(pushed), Some(review)) => {
+            println!(
+                "pushed review branch {} to {} ({}); {} is unchanged",
+                review.branch, pushed.remote, pushed.url, review.target
+            );
+            match &review.url {
+                Some(url) => println!("open the pull request: {url}"),
+                None => println!(
+                    "open a pull request from {} into {}",
+                    review.branch, review.target
+                ),
+            }
+        }
+        (Some(pushed), None) => println!(
             "pushed {} to {} ({})",
             pushed.branch, pushed.remote, pushed.url
-        );
-    } else if outcome.commit.is_some() {
-        println!("not pushed (--no-push); push later with `tenantctl push`");
+        ),
+        (None, Some(review)) => println!(
+            "created branch {} (not pushed); push it with `git push -u origin {}`",
+            review.branch, review.branch
+        ),
+        (None, None) if outcome.commit.is_some() => {
+            println!("not pushed (--no-push or --offline); push later with `tenantctl push`")
+        }
+        (None, None) => {}
+    }
+    if let Some(pushed) = &outcome.pushed
+        && global.verbose
+    {
+        for line in &pushed.remote_messages {
+            println!("remote: {line}");
+        }
     }
     for note in &outcome.notes {
         println!("note: {note}");

@@ -185,8 +185,10 @@ pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
 pub fn crd(global: &GlobalArgs) -> Result<ExitCode> {
     // Inside a config repo its own schema counts; elsewhere the built-in one.
     let schema = match root(global) {
-        Ok(root) => tenantctl::embedded::read_or_default(&root, tenantctl::embedded::TENANT_SCHEMA)
-            .map_err(|e| anyhow::anyhow!("reading schemas/tenant.schema.json: {e}"))?,
+        Ok(root) => tenantctl::embedded::read_or_default(
+            &tenantctl::source::Disk::new(&root),
+            tenantctl::embedded::TENANT_SCHEMA,
+        )?,
         Err(_) => tenantctl::embedded::TENANT_SCHEMA.text.to_string(),
     };
     print!("{}", tenantctl::render::crd::tenant_crd(&schema)?);

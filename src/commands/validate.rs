@@ -31,7 +31,10 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     let mut manifest_count = None;
     if let Some(model) = &report.model {
         let desired = render::render(model, &render::Templates::load(&root)?)?;
-        let plan = apply::plan(&root, &apply::generated_changes(&root, &desired)?)?;
+        let plan = apply::plan(
+            &root,
+            &apply::generated_changes(&tenantctl::source::Disk::new(&root), &desired)?,
+        )?;
         stale_diff = plan.unified_diff();
         diagnostics.extend(plan.changes.iter().map(|change| {
             let state = match change.verb() {
@@ -127,8 +130,7 @@ pub fn print_schema(global: &GlobalArgs, which: SchemaKind) -> Result<ExitCode> 
         SchemaKind::Config => embedded::CONFIG_SCHEMA,
     };
     let text = match root(global) {
-        Ok(root) => embedded::read_or_default(&root, file)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?,
+        Ok(root) => embedded::read_or_default(&tenantctl::source::Disk::new(&root), file)?,
         Err(_) => file.text.to_string(),
     };
     print!("{text}");

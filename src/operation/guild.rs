@@ -118,6 +118,14 @@ fn config(snapshot: &Snapshot) -> Result<Config> {
     })
 }
 
+/// The commit trailers of a change to guild `id`.
+fn guild_trailers(id: &str, tier: &str) -> Vec<(String, String)> {
+    vec![
+        ("Guild-Id".to_string(), id.to_string()),
+        ("Tier".to_string(), tier.to_string()),
+    ]
+}
+
 fn describe_sets(sets: &[(String, String)]) -> String {
     sets.iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -126,6 +134,10 @@ fn describe_sets(sets: &[(String, String)]) -> String {
 }
 
 impl Operation for CreateGuild {
+    fn name(&self) -> &'static str {
+        "create-guild"
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         check_id(&self.id)?;
         let path = Guild::path_for(&self.id);
@@ -168,6 +180,8 @@ impl Operation for CreateGuild {
         Ok(Change {
             files: [(path, Some(guild.to_yaml()))].into(),
             message,
+            trailers: guild_trailers(&self.id, &self.tier),
+            id: self.id.clone(),
             notes: vec![format!(
                 "create the bot token before Argo CD syncs: kubectl create secret generic discord-secrets-{id} --from-literal=token=<TOKEN> -n guild-{id}",
                 id = self.id
@@ -177,6 +191,10 @@ impl Operation for CreateGuild {
 }
 
 impl Operation for UpdateGuild {
+    fn name(&self) -> &'static str {
+        "update-guild"
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         let mut guild = existing(snapshot, &self.id)?;
         let old_tier = guild.tier.clone();
@@ -212,6 +230,8 @@ impl Operation for UpdateGuild {
             format!("Update guild {} ({})", self.id, what.join(", "))
         };
         Ok(Change {
+            trailers: guild_trailers(&self.id, &guild.tier),
+            id: self.id.clone(),
             files: [(path, Some(guild.to_yaml()))].into(),
             message,
             notes: Vec::new(),
@@ -220,6 +240,10 @@ impl Operation for UpdateGuild {
 }
 
 impl Operation for DeleteGuild {
+    fn name(&self) -> &'static str {
+        "delete-guild"
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         check_exists(snapshot, &self.id)?;
         let path = Guild::path_for(&self.id);
@@ -248,6 +272,8 @@ impl Operation for DeleteGuild {
         Ok(Change {
             files: [(path, None)].into(),
             message: format!("Delete guild {} ({tier})", self.id),
+            trailers: guild_trailers(&self.id, &tier),
+            id: self.id.clone(),
             notes,
         })
     }

@@ -1,118 +1,92 @@
 //! Mutating commands as replayable operations: given a snapshot of the repo, an operation says
 //! which user files change. [`execute`] then validates the whole repo with that change, renders,
-//! writes only changed bytes, commits only those paths and pushes. Because an operation reads
-//! nothing but its snapshot, it can be replayed on a fresh remote head when a push is rejected.
+//! and commits exactly those paths on top of the remote's head; when someone else pushed first,
+//! it fetches and replays the operation on the new head (re-validating and re-rendering: the
+//! other writer may have taken the ID or changed the ApplicationSet), up to
+//! `git.pushAttempts` times, with jittered backoff.
+//!
+//! Inputs are read from the commit built on, never from the work tree: an uncommitted edit to
+//! `tenantctl.yaml` or a template cannot leak into a commit about something else. The clone's
+//! branch and work tree move only after the remote took the push (`git reset --keep`), so a
+//! command killed at any moment leaves the clone as it was before or as it is after.
 
 pub mod guild;
 pub mod migrate;
 pub mod tenant;
+
+#[cfg(feature = "git")]
+mod execute;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::apply::{self, Plan};
 use crate::error::Result;
-#[cfg(feature = "git")]
-use crate::git::{GitRepo, Pushed};
 use crate::load::Snapshot;
 use crate::render::{self, Templates};
+use crate::source::{Disk, Source};
 use crate::validate::{self, Schemas};
 
+#[cfg(feature = "git")]
+pub use execute::{Outcome, Review, Steps, execute};
+
 /// The user files an operation writes (`Some`) or removes (`None`), and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Change {
     pub files: BTreeMap<String, Option<String>>,
     /// The commit message, e.g. `Add guild 123456789 (free)`.
     pub message: String,
     /// Things the user should know afterwards (not errors).
     pub notes: Vec<String>,
+    /// `Guild-Id: 1`, `Tier: free`: trailers that make `git log --grep` an audit trail.
+    pub trailers: Vec<(String, String)>,
+    /// The guild or tenant ID the change is about (review branch names use it).
+    pub id: String,
+}
+
+impl Change {
+    /// The commit message with its trailers and `Generated-By`.
+    pub fn commit_message(&self) -> String {
+        let mut message = self.message.trim_end().to_string();
+        message += "\n\n";
+        for (key, value) in &self.trailers {
+            message += &format!("{key}: {value}\n");
+        }
+        message += &format!("Generated-By: tenantctl {}\n", env!("CARGO_PKG_VERSION"));
+        message
+    }
 }
 
 /// A mutating command's effect on the user files, computed from a snapshot alone.
 pub trait Operation {
+    /// The command's name, e.g. `create-guild` (for locks and review branch names).
+    fn name(&self) -> &'static str;
     fn change(&self, snapshot: &Snapshot) -> Result<Change>;
 }
 
-/// How far [`execute`] goes.
-#[cfg(feature = "git")]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Steps {
-    /// Compute the plan and stop: nothing is written.
-    pub dry_run: bool,
-    pub commit: bool,
-    pub push: bool,
-}
-
-/// What [`execute`] did.
-#[cfg(feature = "git")]
-#[derive(Debug)]
-pub struct Outcome {
-    pub plan: Plan,
-    pub message: String,
-    pub notes: Vec<String>,
-    pub commit: Option<String>,
-    pub pushed: Option<Pushed>,
-}
-
-/// Runs an operation through validate -> render -> apply -> git.
-#[cfg(feature = "git")]
-pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<Outcome> {
-    let snapshot = Snapshot::load(root)?;
-    let remote = snapshot
-        .parsed_config()
-        .map(|c| c.git)
-        .unwrap_or_default()
-        .remote;
-    let change = operation.change(&snapshot)?;
-    let plan = plan_change(root, &snapshot, &change.files)?;
-    let mut outcome = Outcome {
-        plan,
-        message: change.message,
-        notes: change.notes,
-        commit: None,
-        pushed: None,
-    };
-    if steps.dry_run || outcome.plan.is_empty() {
-        return Ok(outcome);
-    }
-    // Without a commit there may be no repository at all; where there is one, the user's
-    // uncommitted edits to the files we write are protected all the same.
-    let git = if steps.commit {
-        Some(GitRepo::open(root)?)
-    } else {
-        GitRepo::open(root).ok()
-    };
-    if steps.commit
-        && let Some(git) = &git
-    {
-        git.check_author()?;
-    }
-    if let Some(git) = &git {
-        git.ensure_clean(&outcome.plan.paths())?;
-    }
-    apply::apply(root, &outcome.plan)?;
-    if let Some(git) = git.as_ref().filter(|_| steps.commit) {
-        let oid = git.commit_paths(root, &outcome.plan.paths(), &outcome.message)?;
-        outcome.commit = oid.map(|o| o.to_string());
-        if steps.push && outcome.commit.is_some() {
-            outcome.pushed = Some(git.push(&remote)?);
-        }
-    }
-    Ok(outcome)
-}
-
 /// Validates the snapshot with `files` changed and plans every write that follows from it:
-/// the user files themselves and every generated file.
+/// the user files themselves and every generated file, against the working tree at `root`.
 pub fn plan_change(
     root: &Path,
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
+    apply::plan(root, &desired_state(&Disk::new(root), snapshot, files)?)
+}
+
+/// What the repo should hold once `files` change: those files and every generated file (text,
+/// or `None` for a generated file that must go). Templates, schemas and existing generated
+/// files are read from `source`, the same place the snapshot came from.
+pub fn desired_state(
+    source: &dyn Source,
+    snapshot: &Snapshot,
+    files: &BTreeMap<String, Option<String>>,
+) -> Result<BTreeMap<String, Option<String>>> {
     let next = snapshot.with_changes(files);
-    let schemas = Schemas::load(root)?;
+    let schemas = Schemas::load_from(source)?;
     let model = validate::validate(&next, &schemas).into_model()?;
-    let desired = render::render(&model, &Templates::load(root)?)?;
-    let mut wanted = apply::generated_changes(root, &desired)?;
+    let desired = render::render(&model, &Templates::load_from(source)?)?;
+    let mut wanted = apply::generated_changes(source, &desired)?;
     wanted.extend(files.clone());
-    apply::plan(root, &wanted)
+    Ok(wanted)
 }

@@ -224,6 +224,10 @@ fn refuse_existing(snapshot: &Snapshot, id: &str) -> Result<()> {
 }
 
 impl Operation for CreateTenant {
+    fn name(&self) -> &'static str {
+        "create-tenant"
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         check_id(&self.id)?;
         refuse_existing(snapshot, &self.id)?;
@@ -246,11 +250,17 @@ impl Operation for CreateTenant {
             files: [(Tenant::path_for(&self.id), Some(tenant.to_yaml()))].into(),
             message: format!("Add tenant {} ({})", self.id, self.tenant_type),
             notes: Vec::new(),
+            trailers: tenant_trailers(&self.id, &self.tenant_type),
+            id: self.id.clone(),
         })
     }
 }
 
 impl Operation for CreateTenantFromText {
+    fn name(&self) -> &'static str {
+        "create-tenant"
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         check_id(&self.id)?;
         refuse_existing(snapshot, &self.id)?;
@@ -258,11 +268,22 @@ impl Operation for CreateTenantFromText {
             files: [(Tenant::path_for(&self.id), Some(self.text.clone()))].into(),
             message: self.message.clone(),
             notes: self.notes.clone(),
+            trailers: tenant_trailers(&self.id, &type_in_text(&self.text)),
+            id: self.id.clone(),
         })
     }
 }
 
 impl Operation for UpdateTenant {
+    fn name(&self) -> &'static str {
+        match self.verb {
+            "Suspend" => "suspend-tenant",
+            "Resume" => "resume-tenant",
+            "Roll out" => "rollout",
+            _ => "update-tenant",
+        }
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         let mut tenant = existing(snapshot, &self.id)?;
         let old_type = tenant.spec.tenant_type.clone();
@@ -279,11 +300,17 @@ impl Operation for UpdateTenant {
             files: [(Tenant::path_for(&self.id), Some(tenant.to_yaml()))].into(),
             message,
             notes: Vec::new(),
+            trailers: tenant_trailers(&self.id, &tenant.spec.tenant_type),
+            id: self.id.clone(),
         })
     }
 }
 
 impl Operation for DeleteTenant {
+    fn name(&self) -> &'static str {
+        "delete-tenant"
+    }
+
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         let tenant = existing(snapshot, &self.id)?;
         let namespace = tenant.namespace().unwrap_or_default();
@@ -315,8 +342,31 @@ impl Operation for DeleteTenant {
             files: [(Tenant::path_for(&self.id), None)].into(),
             message: format!("Delete tenant {} ({})", self.id, tenant.spec.tenant_type),
             notes: vec![note],
+            trailers: tenant_trailers(&self.id, &tenant.spec.tenant_type),
+            id: self.id.clone(),
         })
     }
+}
+
+/// The commit trailers of a change to tenant `id`.
+fn tenant_trailers(id: &str, tenant_type: &str) -> Vec<(String, String)> {
+    vec![
+        ("Tenant-Id".to_string(), id.to_string()),
+        ("Tier".to_string(), tenant_type.to_string()),
+    ]
+}
+
+/// `spec.tenantType` of a Tenant manifest's text, or `unknown` (validation reports why).
+fn type_in_text(text: &str) -> String {
+    crate::yaml::parse(text.as_bytes())
+        .ok()
+        .and_then(|d| {
+            d.value
+                .pointer("/spec/tenantType")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// Formats seconds since the Unix epoch as RFC 3339 UTC (`2026-11-23T10:00:00Z`).

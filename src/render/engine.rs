@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::embedded::{self, EmbeddedFile};
 use crate::error::{Error, Result};
+use crate::source::Source;
 
 /// The templates rendering uses, each read from the repo or taken from the binary.
 pub struct Templates {
@@ -19,15 +20,18 @@ pub struct Templates {
 impl Templates {
     /// The repo's own templates where it has them, the embedded defaults otherwise.
     pub fn load(root: &Path) -> Result<Templates> {
-        let tenant_schema = embedded::read_or_default(root, embedded::TENANT_SCHEMA)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", embedded::TENANT_SCHEMA.path))?;
+        Templates::load_from(&crate::source::Disk::new(root))
+    }
+
+    /// The templates as `source` (the working tree or a commit) has them.
+    pub fn load_from(source: &dyn Source) -> Result<Templates> {
+        let tenant_schema = embedded::read_or_default(source, embedded::TENANT_SCHEMA)?;
         let mut templates = Templates {
             env: environment(),
             tenant_schema,
         };
         for file in embedded::render_templates() {
-            let text = embedded::read_or_default(root, file)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?;
+            let text = embedded::read_or_default(source, file)?;
             templates.add(file.path, text)?;
         }
         Ok(templates)

@@ -30,9 +30,13 @@ pub struct Schemas {
 
 impl Schemas {
     pub fn load(root: &Path) -> Result<Schemas> {
+        Schemas::load_from(&crate::source::Disk::new(root))
+    }
+
+    /// The schemas as `source` (the working tree or a commit) has them.
+    pub fn load_from(source: &dyn crate::source::Source) -> Result<Schemas> {
         let compile = |file: EmbeddedFile| -> Result<Schema> {
-            let text = embedded::read_or_default(root, file)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.path))?;
+            let text = embedded::read_or_default(source, file)?;
             Ok(Schema::compile(file.path, &text)?)
         };
         Ok(Schemas {

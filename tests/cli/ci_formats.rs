@@ -118,7 +118,7 @@ fn junit_output_has_a_test_case_per_file_and_a_failure_per_error() {
 }
 
 fn shared_schemas() -> (PathBuf, PathBuf) {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas");
     (
         shared.join("kubernetes/v1.37.0-standalone-strict"),
         shared.join("argocd"),

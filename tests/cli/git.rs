@@ -78,8 +78,12 @@ fn a_push_refused_by_the_server_keeps_the_commit_and_push_retries_it() {
         &world.tenantctl(&["create-guild", "1", "--tier", "free"]),
         3,
     );
-    assert!(out.contains("push to origin (git://127.0.0.1:"), "{out}");
-    assert!(out.contains("refused"), "{out}");
+    assert!(out.contains("origin (git://127.0.0.1:"), "{out}");
+    assert!(out.contains("refused the push"), "{out}");
+    assert!(
+        out.contains("pushes are frozen"),
+        "the hook's own message: {out}"
+    );
     assert!(out.contains("tenantctl push"), "says how to retry: {out}");
     assert_eq!(
         world.git(&["log", "-1", "--format=%s"]).trim(),
@@ -102,7 +106,7 @@ fn a_push_refused_by_the_server_keeps_the_commit_and_push_retries_it() {
 }
 
 #[test]
-fn a_remote_that_moved_on_is_a_failed_push_not_a_silent_one() {
+fn a_remote_that_moved_on_is_fetched_and_the_change_replayed_on_its_head() {
     let world = World::new();
     world.platform_with_remote();
     let other = world.path().join("other");
@@ -129,13 +133,22 @@ fn a_remote_that_moved_on_is_a_failed_push_not_a_silent_one() {
             .status
             .success()
     );
-    let out = fails_with(
-        &world.tenantctl(&["create-guild", "1", "--tier", "free"]),
-        3,
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let log = world.git(&["log", "--format=%s", "origin/main"]);
+    assert_eq!(
+        log.lines().take(2).collect::<Vec<_>>(),
+        ["Add guild 1 (free)", "other writer"],
+        "linear history on the remote's head: {log}"
     );
-    assert!(
-        out.contains("push to origin") && out.contains("kept locally"),
-        "{out}"
+    assert_eq!(
+        world.git(&["rev-parse", "HEAD"]),
+        world.git(&["rev-parse", "origin/main"]),
+        "the local branch ends where the push went"
+    );
+    assert_eq!(
+        world.read("README.md"),
+        "x\n",
+        "the work tree took the other writer's file"
     );
 }
 

@@ -104,7 +104,7 @@ fn every_built_manifest_passes_kubernetes_validate_strict() {
 /// The CRD's OpenAPI schema as strict JSON Schema: objects with listed properties and no
 /// `x-kubernetes-preserve-unknown-fields` reject unknown keys, as kubeconform's strict mode does.
 fn strict_crd_schema(crd: &Path) -> Value {
-    let crd = parse_yaml(&std::fs::read_to_string(crd).expect("the upstream CRD in ../shared"));
+    let crd = parse_yaml(&std::fs::read_to_string(crd).expect("the vendored upstream CRD"));
     let mut schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
     fn tighten(node: &mut Value) {
         if let Value::Object(map) = node {
@@ -128,7 +128,7 @@ fn strict_crd_schema(crd: &Path) -> Value {
 fn check_application_set(world: &World, application_set: &Path) -> std::process::Output {
     let checker = require_tool("check-jsonschema", "pip install check-jsonschema");
     let crd = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/argocd/applicationset-crd.yaml");
+        .join("tests/fixtures/schemas/argocd/applicationset-crd.yaml");
     let schema = world.path().join("applicationset.schema.json");
     std::fs::write(
         &schema,

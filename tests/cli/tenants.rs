@@ -106,6 +106,9 @@ fn every_tenant_and_guild_manifest_passes_kubernetes_validate_strict() {
     let world = with_seed_tenant();
     let minimal = "apiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: tiny\nspec:\n  tenantId: tiny\n  tenantType: development\n  active: false\n";
     world.write("tenants/tiny.yaml", minimal);
+    // A committing command renders from the commit: the hand-written tenant is rendered by
+    // `render`, which works on the work tree.
+    ok(&world.tenantctl(&["render"]));
     ok(&world.tenantctl(&["create-guild", "1", "--tier", "pro", "--no-push"]));
     for overlay in [
         "kustomize/tenants/customer-shop-1",
@@ -125,7 +128,7 @@ fn the_tenants_application_set_validates_and_generates_one_application_per_tenan
     let checker = require_tool("check-jsonschema", "pip install check-jsonschema");
     let world = with_seed_tenant();
     let crd = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/argocd/applicationset-crd.yaml");
+        .join("tests/fixtures/schemas/argocd/applicationset-crd.yaml");
     let crd = parse_yaml(&std::fs::read_to_string(crd).unwrap());
     let schema = world.path().join("schema.json");
     std::fs::write(

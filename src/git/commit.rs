@@ -1,0 +1,311 @@
+//! Commits built from a base commit plus exactly the command's paths, never from the user's
+//! index or work tree: blobs go through the repo's `.gitattributes` filters as `git add` would,
+//! the client hooks run on an index holding exactly the commit (as `git commit -- <paths>` does),
+//! and the commit is signed when `commit.gpgsign` asks for it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use git2::{AttrCheckFlags, AttrValue, Index, IndexEntry, IndexTime, ObjectType, Oid};
+
+use super::GitRepo;
+use super::command::{self, git};
+use crate::apply::{FileChange, Plan};
+use crate::error::{Error, Result};
+
+/// A commit's worth of change against a base: the plan people see, and the blobs git stores.
+#[derive(Debug, Default)]
+pub struct TreePlan {
+    pub plan: Plan,
+    /// Repo-relative path -> the new blob and its mode, or `None` to remove the path.
+    blobs: BTreeMap<String, Option<(Oid, u32)>>,
+}
+
+impl TreePlan {
+    pub fn is_empty(&self) -> bool {
+        self.plan.is_empty()
+    }
+}
+
+/// How to make a commit.
+#[derive(Debug, Clone, Default)]
+pub struct CommitOptions {
+    /// `Name <email>` instead of git config's author (bots).
+    pub author: Option<String>,
+    /// Skip the pre-commit, prepare-commit-msg and commit-msg hooks (`--no-verify`).
+    pub no_verify: bool,
+}
+
+/// Attributes under which `git add` would change a file's bytes on the way into git.
+const FILTER_ATTRIBUTES: [&str; 6] = [
+    "filter",
+    "text",
+    "eol",
+    "crlf",
+    "ident",
+    "working-tree-encoding",
+];
+
+impl GitRepo {
+    /// Compares what the repo should hold (`wanted`: config-repo path -> text, or `None` for
+    /// absent) with `base`'s tree, by blob id, and stores the blobs that change.
+    pub fn plan_tree(
+        &self,
+        base: Option<Oid>,
+        wanted: &BTreeMap<String, Option<String>>,
+    ) -> Result<TreePlan> {
+        let tree = match base {
+            Some(base) => Some(self.repo.find_commit(base)?.tree()?),
+            None => None,
+        };
+        let mut out = TreePlan::default();
+        for (path, new) in wanted {
+            let repo_path = self.repo_path(path);
+            let old = tree
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(&repo_path)).ok())
+                .map(|e| (e.id(), e.filemode() as u32, e.kind()));
+            let old_file = old.filter(|(_, mode, kind)| {
+                *kind == Some(ObjectType::Blob) && matches!(mode, 0o100644 | 0o100755)
+            });
+            let new_blob = match new {
+                Some(text) => Some(self.blob_id(&repo_path, text.as_bytes(), false)?),
+                None => None,
+            };
+            let unchanged = match (&old_file, new_blob) {
+                (Some((old_id, _, _)), Some(new_id)) => *old_id == new_id,
+                (None, None) => old.is_none(),
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
+            let old_text = match old_file {
+                Some((id, _, _)) => {
+                    Some(String::from_utf8_lossy(self.repo.find_blob(id)?.content()).into_owned())
+                }
+                None => None,
+            };
+            let blob = match new {
+                Some(text) => {
+                    let id = self.blob_id(&repo_path, text.as_bytes(), true)?;
+                    let mode = match old_file {
+                        Some((_, 0o100755, _)) => 0o100755,
+                        _ => 0o100644,
+                    };
+                    Some((id, mode))
+                }
+                None => None,
+            };
+            out.blobs.insert(repo_path, blob);
+            out.plan.changes.push(FileChange {
+                path: path.clone(),
+                old: old_text,
+                new: new.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The id `bytes` get as the blob at `repo_path`, after the repo's clean filters; stored in
+    /// the object database when `write`.
+    fn blob_id(&self, repo_path: &str, bytes: &[u8], write: bool) -> Result<Oid> {
+        if !self.is_filtered(repo_path) {
+            return Ok(if write {
+                self.repo.blob(bytes)?
+            } else {
+                Oid::hash_object(ObjectType::Blob, bytes)?
+            });
+        }
+        let mut hash = git(&self.workdir);
+        hash.arg("hash-object");
+        if write {
+            hash.arg("-w");
+        }
+        hash.arg(format!("--path={repo_path}")).arg("--stdin");
+        let ran = command::run(&mut hash, Some(bytes))?;
+        if !ran.success {
+            return Err(Error::git(
+                format!("the clean filter for {repo_path} failed: {}", ran.message()),
+                "check the filter named in .gitattributes (`git check-attr -a <path>`)",
+            ));
+        }
+        Ok(Oid::from_str(ran.stdout.trim())?)
+    }
+
+    /// Whether `.gitattributes` gives `repo_path` a filter or a text conversion.
+    fn is_filtered(&self, repo_path: &str) -> bool {
+        FILTER_ATTRIBUTES.iter().any(|name| {
+            let value = self
+                .repo
+                .get_attr(Path::new(repo_path), name, AttrCheckFlags::FILE_THEN_INDEX)
+                .ok()
+                .flatten();
+            matches!(
+                AttrValue::from_string(value),
+                AttrValue::True | AttrValue::String(_)
+            )
+        })
+    }
+
+    /// Makes the commit `base` + `changes` with `message`, after the pre-commit and commit-msg
+    /// hooks agree, signed if `commit.gpgsign` says so. Moves no ref.
+    pub fn build_commit(
+        &self,
+        base: Option<Oid>,
+        changes: &TreePlan,
+        message: &str,
+        options: &CommitOptions,
+    ) -> Result<Oid> {
+        let mut index = Index::new()?;
+        if let Some(base) = base {
+            index.read_tree(&self.repo.find_commit(base)?.tree()?)?;
+        }
+        for (path, blob) in &changes.blobs {
+            match blob {
+                Some((id, mode)) => index.add(&index_entry(path, *id, *mode))?,
+                None => {
+                    let _ = index.remove_path(Path::new(path));
+                }
+            }
+        }
+        let tree = index.write_tree_to(&self.repo)?;
+
+        let scratch = self.scratch_dir();
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", scratch.display()))?;
+        let message_file = scratch.join("COMMIT_EDITMSG");
+        std::fs::write(&message_file, message)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", message_file.display()))?;
+        let index_file = scratch.join("index");
+        let _ = std::fs::remove_file(&index_file);
+        let mut hook_index = Index::open(&index_file)?;
+        hook_index.read_tree(&self.repo.find_tree(tree)?)?;
+        hook_index.write()?;
+
+        let result = self.hooks_and_commit(tree, base, &message_file, &index_file, options);
+        let _ = std::fs::remove_file(&index_file);
+        let _ = std::fs::remove_file(&message_file);
+        result
+    }
+
+    fn hooks_and_commit(
+        &self,
+        tree: Oid,
+        base: Option<Oid>,
+        message_file: &Path,
+        index_file: &Path,
+        options: &CommitOptions,
+    ) -> Result<Oid> {
+        if !options.no_verify {
+            self.run_hook("pre-commit", &[], index_file)?;
+        }
+        let message_arg = message_file.to_string_lossy().into_owned();
+        self.run_hook(
+            "prepare-commit-msg",
+            &[message_arg.as_str(), "message"],
+            index_file,
+        )?;
+        if !options.no_verify {
+            self.run_hook("commit-msg", &[message_arg.as_str()], index_file)?;
+        }
+        let message = std::fs::read_to_string(message_file)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", message_file.display()))?;
+        let message = message.trim_end().to_string() + "\n";
+
+        let mut commit = git(&self.workdir);
+        commit.arg("commit-tree").arg(tree.to_string());
+        if let Some(base) = base {
+            commit.arg("-p").arg(base.to_string());
+        }
+        let sign = self.config_bool("commit.gpgsign").unwrap_or(false);
+        if sign {
+            commit.arg("-S");
+        }
+        if let Some(author) = &options.author {
+            let (name, email) = parse_author(author)?;
+            commit
+                .env("GIT_AUTHOR_NAME", name)
+                .env("GIT_AUTHOR_EMAIL", email);
+        }
+        commit.env("GIT_INDEX_FILE", index_file);
+        let ran = command::run(&mut commit, Some(message.as_bytes()))?;
+        if !ran.success {
+            let (what, hint) = if sign {
+                (
+                    "signing the commit failed (commit.gpgsign is on)",
+                    "check user.signingkey and gpg.format (for ssh: the key file or ssh-agent; for openpgp: gpg --list-secret-keys); no commit was made",
+                )
+            } else {
+                ("making the commit failed", "no commit was made")
+            };
+            return Err(Error::git(format!("{what}: {}", ran.message()), hint));
+        }
+        Ok(Oid::from_str(ran.stdout.trim())?)
+    }
+
+    /// Runs a client hook as git would (`core.hooksPath` included); a failing hook stops the
+    /// command with its output.
+    fn run_hook(&self, name: &str, args: &[&str], index_file: &Path) -> Result<()> {
+        let mut hook = git(&self.workdir);
+        hook.args(["hook", "run", "--ignore-missing", name]);
+        if !args.is_empty() {
+            hook.arg("--").args(args);
+        }
+        hook.env("GIT_INDEX_FILE", index_file)
+            .env("GIT_EDITOR", ":");
+        let ran = command::run(&mut hook, None)?;
+        if ran.success {
+            return Ok(());
+        }
+        let output = format!("{}{}", ran.stdout, ran.stderr);
+        Err(Error::git(
+            format!(
+                "the {name} hook refused the commit; nothing was committed:\n{}",
+                super::redact::redact(output.trim_end())
+            ),
+            "fix what the hook reports, or pass --no-verify to skip the commit hooks",
+        ))
+    }
+
+    /// The post-commit hook, after the branch moved; like git, its failure changes nothing.
+    pub fn run_post_commit(&self) {
+        let _ = command::run(
+            git(&self.workdir).args(["hook", "run", "--ignore-missing", "post-commit"]),
+            None,
+        );
+    }
+}
+
+/// `Name <email>` as git's `--author` takes it.
+pub fn parse_author(author: &str) -> Result<(String, String)> {
+    let parsed = author.trim().strip_suffix('>').and_then(|rest| {
+        let (name, email) = rest.rsplit_once('<')?;
+        let (name, email) = (name.trim(), email.trim());
+        (!name.is_empty() && email.contains('@') && !email.contains(['<', '>', '\n']))
+            .then(|| (name.to_string(), email.to_string()))
+    });
+    parsed.ok_or_else(|| {
+        Error::usage(
+            format!("--author `{author}` is not `Name <email>`"),
+            "write it like --author \"Deploy Bot <bot@example.com>\"",
+        )
+    })
+}
+
+fn index_entry(path: &str, id: Oid, mode: u32) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id,
+        flags: u16::try_from(path.len()).unwrap_or(0xfff).min(0xfff),
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
