@@ -23,6 +23,7 @@ pub mod load;
 pub mod manifests;
 pub mod model;
 pub mod operation;
+pub mod redact;
 pub mod render;
 pub mod source;
 pub mod validate;

@@ -48,6 +48,7 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::Ok)
         }
+        PushOutcome::RemoteBusy(error) => Err(error),
         PushOutcome::RemoteMoved => Err(Error::git(
             format!("{remote}/{target} has commits this clone lacks; nothing was pushed"),
             "bring them in (`git pull --rebase`), then run `tenantctl push` again",

@@ -13,6 +13,21 @@ use crate::cli::GlobalArgs;
 
 pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
     let root = root(global)?;
+    // Writing shares the work tree with other tenantctl processes: take the clone's lock.
+    let git = (!check && !global.dry_run)
+        .then(|| tenantctl::git::GitRepo::open(&root).ok())
+        .flatten();
+    let _lock = match &git {
+        Some(git) => {
+            let wait = tenantctl::load::read_config(&root)
+                .map(|c| c.git.lock_timeout_seconds)
+                .unwrap_or(120);
+            let lock = git.lock("render", std::time::Duration::from_secs(wait))?;
+            git.remove_leftovers(&root, &["guilds", "tenants", "kustomize"]);
+            Some(lock)
+        }
+        None => None,
+    };
     let progress = output::Progress::new(global, PROGRESS_VERB);
     let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
     progress.finish();

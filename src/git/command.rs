@@ -57,7 +57,20 @@ fn is_progress(line: &str) -> bool {
 }
 
 /// A `git` command in `workdir`, never prompting, with messages in English so they can be read.
+///
+/// It runs in a process group of its own: Ctrl-C in the terminal, or tenantctl being killed,
+/// does not interrupt it halfway through moving the work tree or a ref; it finishes, and the
+/// clone is as it is after the step, never between.
 pub fn git(workdir: &Path) -> Command {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = git_in_foreground(workdir);
+    command.process_group(0);
+    command
+}
+
+/// Like [`git`], but in tenantctl's own process group, for hooks, which may talk to the
+/// terminal and which Ctrl-C should stop.
+pub fn git_in_foreground(workdir: &Path) -> Command {
     let mut command = Command::new(git_program());
     command
         .current_dir(workdir)
@@ -88,7 +101,6 @@ pub fn run_with_timeout(
     idle: Option<Duration>,
     what: &str,
 ) -> Result<Ran> {
-    use std::os::unix::process::CommandExt as _;
     command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,10 +109,6 @@ pub fn run_with_timeout(
         } else {
             Stdio::null()
         });
-    if idle.is_some() {
-        // Its own process group, so a timeout kills ssh or a credential helper too.
-        command.process_group(0);
-    }
     let mut child = command.spawn().map_err(|e| {
         Error::git(
             format!("cannot run git: {e}"),
@@ -186,6 +194,8 @@ pub fn run_with_timeout(
     })
 }
 
+/// Kills the child and, with it, ssh or a credential helper it started (its process group,
+/// see [`git`]).
 fn kill_group(child: &mut std::process::Child) {
     let pid = child.id() as i32;
     // SAFETY: kill(2) with a negative pid signals the process group the child leads (it was

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use git2::{AttrCheckFlags, AttrValue, Index, IndexEntry, IndexTime, ObjectType, Oid};
+use git2::{Index, IndexEntry, IndexTime, ObjectType, Oid};
 
 use super::GitRepo;
 use super::command::{self, git};
@@ -24,6 +24,87 @@ pub struct TreePlan {
 impl TreePlan {
     pub fn is_empty(&self) -> bool {
         self.plan.is_empty()
+    }
+}
+
+/// Which paths `git add` would filter, by the `.gitattributes` of the commit built on (not the
+/// work tree's, which may be older or edited): as that commit's own checkout sees them.
+struct Filters {
+    /// The commit whose attributes count (`--attr-source`), when there is one.
+    source: Option<Oid>,
+    filtered: std::collections::HashSet<String>,
+}
+
+impl Filters {
+    fn of(git: &GitRepo, base: Option<Oid>, paths: &[String]) -> Result<Filters> {
+        let mut filters = Filters {
+            source: base,
+            filtered: Default::default(),
+        };
+        if paths.is_empty() {
+            return Ok(filters);
+        }
+        let mut check = filters.git(git);
+        check
+            .args(["check-attr", "-z", "--stdin"])
+            .args(FILTER_ATTRIBUTES);
+        let mut input = Vec::new();
+        for path in paths {
+            input.extend_from_slice(path.as_bytes());
+            input.push(0);
+        }
+        let ran = command::run(&mut check, Some(&input))?;
+        if !ran.success {
+            return Err(Error::git(
+                format!("reading .gitattributes failed: {}", ran.message()),
+                "tenantctl needs git 2.42 or newer (for --attr-source)",
+            ));
+        }
+        // `path NUL attribute NUL value NUL`, per path and attribute.
+        let fields: Vec<&str> = ran.stdout.split('\0').collect();
+        for triple in fields.chunks(3) {
+            if let [path, _attribute, value] = triple
+                && !matches!(*value, "unspecified" | "unset" | "")
+            {
+                filters.filtered.insert((*path).to_string());
+            }
+        }
+        Ok(filters)
+    }
+
+    /// `git`, reading attributes from the base commit.
+    fn git(&self, repo: &GitRepo) -> std::process::Command {
+        let mut command = git(&repo.workdir);
+        if let Some(source) = self.source {
+            command.arg(format!("--attr-source={source}"));
+        }
+        command
+    }
+
+    /// The id `bytes` get as the blob at `repo_path`, after the repo's clean filters; stored
+    /// in the object database when `write`.
+    fn blob_id(&self, repo: &GitRepo, repo_path: &str, bytes: &[u8], write: bool) -> Result<Oid> {
+        if !self.filtered.contains(repo_path) {
+            return Ok(if write {
+                repo.repo.blob(bytes)?
+            } else {
+                Oid::hash_object(ObjectType::Blob, bytes)?
+            });
+        }
+        let mut hash = self.git(repo);
+        hash.arg("hash-object");
+        if write {
+            hash.arg("-w");
+        }
+        hash.arg(format!("--path={repo_path}")).arg("--stdin");
+        let ran = command::run(&mut hash, Some(bytes))?;
+        if !ran.success {
+            return Err(Error::git(
+                format!("the clean filter for {repo_path} failed: {}", ran.message()),
+                "check the filter named in .gitattributes (`git check-attr -a <path>`)",
+            ));
+        }
+        Ok(Oid::from_str(ran.stdout.trim())?)
     }
 }
 
@@ -58,6 +139,12 @@ impl GitRepo {
             Some(base) => Some(self.repo.find_commit(base)?.tree()?),
             None => None,
         };
+        let written: Vec<String> = wanted
+            .iter()
+            .filter(|(_, text)| text.is_some())
+            .map(|(path, _)| self.repo_path(path))
+            .collect();
+        let filters = Filters::of(self, base, &written)?;
         let mut out = TreePlan::default();
         for (path, new) in wanted {
             let repo_path = self.repo_path(path);
@@ -69,7 +156,7 @@ impl GitRepo {
                 *kind == Some(ObjectType::Blob) && matches!(mode, 0o100644 | 0o100755)
             });
             let new_blob = match new {
-                Some(text) => Some(self.blob_id(&repo_path, text.as_bytes(), false)?),
+                Some(text) => Some(filters.blob_id(self, &repo_path, text.as_bytes(), false)?),
                 None => None,
             };
             let unchanged = match (&old_file, new_blob) {
@@ -88,7 +175,7 @@ impl GitRepo {
             };
             let blob = match new {
                 Some(text) => {
-                    let id = self.blob_id(&repo_path, text.as_bytes(), true)?;
+                    let id = filters.blob_id(self, &repo_path, text.as_bytes(), true)?;
                     let mode = match old_file {
                         Some((_, 0o100755, _)) => 0o100755,
                         _ => 0o100644,
@@ -105,47 +192,6 @@ impl GitRepo {
             });
         }
         Ok(out)
-    }
-
-    /// The id `bytes` get as the blob at `repo_path`, after the repo's clean filters; stored in
-    /// the object database when `write`.
-    fn blob_id(&self, repo_path: &str, bytes: &[u8], write: bool) -> Result<Oid> {
-        if !self.is_filtered(repo_path) {
-            return Ok(if write {
-                self.repo.blob(bytes)?
-            } else {
-                Oid::hash_object(ObjectType::Blob, bytes)?
-            });
-        }
-        let mut hash = git(&self.workdir);
-        hash.arg("hash-object");
-        if write {
-            hash.arg("-w");
-        }
-        hash.arg(format!("--path={repo_path}")).arg("--stdin");
-        let ran = command::run(&mut hash, Some(bytes))?;
-        if !ran.success {
-            return Err(Error::git(
-                format!("the clean filter for {repo_path} failed: {}", ran.message()),
-                "check the filter named in .gitattributes (`git check-attr -a <path>`)",
-            ));
-        }
-        Ok(Oid::from_str(ran.stdout.trim())?)
-    }
-
-    /// Whether `.gitattributes` gives `repo_path` a filter or a text conversion.
-    fn is_filtered(&self, repo_path: &str) -> bool {
-        FILTER_ATTRIBUTES.iter().any(|name| {
-            let value = self
-                .repo
-                .get_attr(Path::new(repo_path), name, AttrCheckFlags::FILE_THEN_INDEX)
-                .ok()
-                .flatten();
-            matches!(
-                AttrValue::from_string(value),
-                AttrValue::True | AttrValue::String(_)
-            )
-        })
     }
 
     /// Makes the commit `base` + `changes` with `message`, after the pre-commit and commit-msg
@@ -247,7 +293,7 @@ impl GitRepo {
     /// Runs a client hook as git would (`core.hooksPath` included); a failing hook stops the
     /// command with its output.
     fn run_hook(&self, name: &str, args: &[&str], index_file: &Path) -> Result<()> {
-        let mut hook = git(&self.workdir);
+        let mut hook = command::git_in_foreground(&self.workdir);
         hook.args(["hook", "run", "--ignore-missing", name]);
         if !args.is_empty() {
             hook.arg("--").args(args);

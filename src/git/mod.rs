@@ -10,9 +10,10 @@
 pub mod command;
 pub mod commit;
 pub mod lock;
-pub mod redact;
 pub mod remote;
 pub mod tree;
+
+pub use crate::redact;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -543,6 +544,18 @@ impl GitRepo {
             .ok()?
             .url()
             .ok()
+            .map(str::to_string)
+    }
+
+    /// The branch `refs/remotes/<remote>/HEAD` names (the remote's default branch), if known.
+    pub fn remote_default_branch(&self, remote: &str) -> Option<String> {
+        let head = self
+            .repo
+            .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+            .ok()?;
+        let target = head.symbolic_target().ok().flatten()?;
+        target
+            .strip_prefix(&format!("refs/remotes/{remote}/"))
             .map(str::to_string)
     }
 

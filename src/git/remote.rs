@@ -51,6 +51,9 @@ pub enum PushOutcome {
     Pushed(Pushed),
     /// Someone else pushed first: fetch, replay, try again.
     RemoteMoved,
+    /// Another push held the remote's ref lock at that moment: try again; if it stays, the
+    /// error (a lock left behind) is the answer.
+    RemoteBusy(Error),
 }
 
 impl GitRepo {
@@ -83,10 +86,16 @@ impl GitRepo {
         {
             // The helper reads the token from the environment at the moment git asks, so it
             // is never on a command line or in a file.
-            command.arg("-c").arg("credential.helper=").arg("-c").arg(format!(
-                "credential.helper=!f() {{ test \"$1\" = get || return 0; echo username={}; printf 'password=%s\\n' \"${variable}\"; }}; f",
-                settings.token_username
-            ));
+            // The user name travels in the environment too: nothing from tenantctl.yaml is
+            // ever spliced into the shell text but the variable's (checked) name.
+            command
+                .env("TENANTCTL_TOKEN_USERNAME", &settings.token_username)
+                .arg("-c")
+                .arg("credential.helper=")
+                .arg("-c")
+                .arg(format!(
+                    "credential.helper=!f() {{ test \"$1\" = get || return 0; printf 'username=%s\\npassword=%s\\n' \"$TENANTCTL_TOKEN_USERNAME\" \"${variable}\"; }}; f"
+                ));
         }
         command
     }
@@ -159,11 +168,27 @@ impl GitRepo {
                 remote_messages,
             }));
         }
-        if let Some(line) = rejected_line
-            && (line.contains("(fetch first)") || line.contains("(non-fast-forward)"))
-            && !line.contains("remote rejected")
-        {
-            return Ok(PushOutcome::RemoteMoved);
+        if let Some(line) = rejected_line {
+            if (line.contains("(fetch first)") || line.contains("(non-fast-forward)"))
+                && !line.contains("remote rejected")
+            {
+                return Ok(PushOutcome::RemoteMoved);
+            }
+            // Two pushes raced inside the remote: the ref moved after it advertised it.
+            if line.contains("failed to update ref")
+                && (ran.stderr.contains("but expected")
+                    || ran.stderr.contains("incorrect old value"))
+            {
+                return Ok(PushOutcome::RemoteMoved);
+            }
+            if line.contains("failed to update ref") && ran.stderr.contains("File exists") {
+                return Ok(PushOutcome::RemoteBusy(self.push_error(
+                    remote,
+                    &ran,
+                    rejected_line,
+                    &remote_messages,
+                )));
+            }
         }
         Err(self.push_error(remote, &ran, rejected_line, &remote_messages))
     }
@@ -177,6 +202,23 @@ impl GitRepo {
     ) -> Error {
         let url = redact(&self.remote_url(remote).unwrap_or_default());
         let Some(line) = rejected_line else {
+            // git reports a refusing pre-push hook with no ref line and no fatal error.
+            if ran.stderr.contains("failed to push some refs")
+                && !ran.stderr.lines().any(|l| l.starts_with("fatal:"))
+            {
+                let output: Vec<&str> = ran
+                    .stderr
+                    .lines()
+                    .filter(|l| !l.starts_with("error: failed to push some refs"))
+                    .collect();
+                return Error::git(
+                    format!(
+                        "the pre-push hook refused the push to {remote} ({url}); nothing was pushed:\n{}",
+                        redact(output.join("\n").trim_end())
+                    ),
+                    "fix what the hook reports, or pass --no-verify to skip the hooks",
+                );
+            }
             return self.network_error(&format!("push to {remote} ({url})"), remote, ran);
         };
         let reason = line.rsplit('\t').next().unwrap_or(line).trim().to_string();
@@ -208,7 +250,7 @@ impl GitRepo {
             if text.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
                 "the server's host key changed: if the change is expected, remove the old key (`ssh-keygen -R <host>`), check the new key's fingerprint and add it to ~/.ssh/known_hosts".to_string()
             } else {
-                "the server's host key is not in ~/.ssh/known_hosts: check its fingerprint, then add it, e.g. `ssh-keyscan -p <port> <host> >> ~/.ssh/known_hosts`".to_string()
+                "the server's host key is not in your known_hosts (~/.ssh/known_hosts, or the UserKnownHostsFile your ssh config names): check its fingerprint, then add it, e.g. `ssh-keyscan -p <port> <host> >> ~/.ssh/known_hosts`".to_string()
             }
         } else if text.contains("Permission denied")
             || text.contains("Authentication failed")

@@ -68,6 +68,10 @@ impl Outcome {
     }
 }
 
+/// How often a push may find the remote's ref locked by another push before the lock counts
+/// as left behind.
+const BUSY_ATTEMPTS: u32 = 6;
+
 /// Inputs whose uncommitted edits are left out of a commit (it is rendered from the commit).
 const INPUTS: [&str; 6] = [
     CONFIG_FILE,
@@ -113,11 +117,22 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
     };
     let attempts = settings.push_attempts.max(1);
     let mut attempt = 0;
+    let mut busy = 0;
+    let mut unreachable: Option<Error> = None;
     loop {
         attempt += 1;
         let local = git.head()?;
         let fetched = if network {
-            git.fetch(&remote, &merge_ref, &remote_settings)?
+            match git.fetch(&remote, &merge_ref, &remote_settings) {
+                Ok(fetched) => fetched,
+                // The remote cannot be reached now: build on the local branch and keep the
+                // commit here for `tenantctl push`, as when the push itself fails.
+                Err(error) if attempt == 1 && matches!(error, Error::Git { .. }) => {
+                    unreachable = Some(error);
+                    None
+                }
+                Err(error) => return Err(error),
+            }
         } else {
             None
         };
@@ -140,6 +155,11 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
             Some(template) => Some(review_branch_name(template, operation.name(), &change.id)?),
             None => None,
         };
+        if review.is_none()
+            && let Some(note) = untracked_branch_note(&git, &snapshot, &remote, &target)
+        {
+            notes.push(note);
+        }
         notes.extend(change.notes.iter().cloned());
         let mut outcome = Outcome::new(tree_plan.plan.clone(), change);
         outcome.notes = notes;
@@ -183,6 +203,17 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         let commit = git.build_commit(base, &tree_plan, &message, &steps.commit_options)?;
         outcome.commit = Some(commit.to_string());
 
+        if let Some(error) = unreachable.take() {
+            if push {
+                finish_locally(&git, local, commit, &subject, review.as_deref(), &target)
+                    .map(|r| outcome.review = r)?;
+                return Err(kept_locally(error));
+            }
+            outcome.notes.push(format!(
+                "could not fetch from {remote}, so this builds on the local branch: {}",
+                error.to_string().lines().next().unwrap_or_default()
+            ));
+        }
         if !push || !remote_exists {
             finish_locally(&git, local, commit, &subject, review.as_deref(), &target)
                 .map(|r| outcome.review = r)?;
@@ -240,6 +271,14 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
                 }
                 outcome.pushed = Some(pushed);
                 return Ok(outcome);
+            }
+            PushOutcome::RemoteBusy(error) => {
+                busy += 1;
+                if busy >= BUSY_ATTEMPTS || attempt >= attempts {
+                    finish_locally(&git, local, commit, &subject, review.as_deref(), &target)?;
+                    return Err(kept_locally(error));
+                }
+                std::thread::sleep(backoff(attempt));
             }
             PushOutcome::RemoteMoved => {
                 if let Some(name) = &review {
@@ -300,6 +339,27 @@ fn choose_base(
         ),
         "bring them together first (`git pull --rebase`), then run the command again",
     ))
+}
+
+/// A word when the branch pushed to is not the one Argo CD deploys from.
+fn untracked_branch_note(
+    git: &GitRepo,
+    snapshot: &Snapshot,
+    remote: &str,
+    target: &str,
+) -> Option<String> {
+    let tracked = snapshot.parsed_config()?.argocd.target_revision;
+    let tracked = if tracked == "HEAD" {
+        // The remote's default branch, where the clone knows it.
+        git.remote_default_branch(remote)?
+    } else {
+        tracked
+    };
+    (tracked != target).then(|| {
+        format!(
+            "this goes to {target}, but Argo CD deploys {tracked} (argocd.targetRevision): nothing is deployed until it reaches {tracked}"
+        )
+    })
 }
 
 /// A push failure, with the news that the commit stays in this clone.

@@ -42,6 +42,7 @@ pub mod code {
     pub const BAD_TIME: &str = "E315";
     pub const BAD_LABEL: &str = "E316";
     pub const DUPLICATE_TENANT: &str = "E317";
+    pub const CREDENTIALS_IN_URL: &str = "E318";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const STALE_RENDER: &str = "E400";

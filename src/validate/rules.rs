@@ -46,6 +46,20 @@ pub fn config_rules(
             ),
         );
     }
+    if crate::redact::has_credentials(&config.argocd.repo_url) {
+        out.push(
+            Diagnostic::error(
+                file,
+                document.value_position("/argocd/repoURL"),
+                code::CREDENTIALS_IN_URL,
+                "argocd.repoURL carries credentials (user info before `@`); they would be committed and rendered into the ApplicationSets",
+            )
+            .with_hint(format!(
+                "write it without them ({}) and give Argo CD a repository secret instead; revoke the token if it was ever pushed",
+                crate::redact::strip_credentials(&config.argocd.repo_url)
+            )),
+        );
+    }
     out
 }
 

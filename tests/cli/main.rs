@@ -2,6 +2,7 @@
 //! check-jsonschema and kubernetes-validate as judges. One test binary, one module per area.
 
 mod ci_formats;
+mod commits;
 mod corpus;
 mod demo;
 mod differential;
@@ -14,9 +15,13 @@ mod invalid;
 mod lifecycle;
 mod make;
 mod manifests;
+mod regression;
+mod remotes;
 mod render;
+mod servers;
 mod snapshots;
 mod support;
+mod teams;
 mod tenant_lifecycle;
 mod tenants;
 mod terminal;

@@ -65,6 +65,14 @@ impl World {
             .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z");
     }
 
+    /// The tenantctl binary as a command to spawn in `dir` (hermetic like the others).
+    pub fn tenantctl_command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin!("tenantctl"));
+        self.hermetic(&mut command);
+        command.current_dir(dir).args(args);
+        command
+    }
+
     /// The tenantctl binary, run in `dir`.
     pub fn tenantctl_in(&self, dir: &Path, args: &[&str]) -> Output {
         let mut command = Command::new(assert_cmd::cargo::cargo_bin!("tenantctl"));
@@ -79,6 +87,18 @@ impl World {
     /// The tenantctl binary, run in the platform repo.
     pub fn tenantctl(&self, args: &[&str]) -> Output {
         self.tenantctl_in(&self.platform(), args)
+    }
+
+    /// The tenantctl binary, run in the platform repo with extra environment variables.
+    pub fn tenantctl_with_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin!("tenantctl"));
+        self.hermetic(&mut command);
+        command
+            .current_dir(self.platform())
+            .args(args)
+            .envs(envs.iter().copied())
+            .output()
+            .expect("run tenantctl")
     }
 
     /// Real git (the CLI, as a judge), run in `dir`.

@@ -1,0 +1,417 @@
+//! Many writers at once: clones racing for one remote, processes sharing one clone, the same ID
+//! from two places, uncommitted inputs, and tenantctl killed at random moments.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{World, fails_with, ok, text};
+
+/// `n` clones of the world's remote, named `clone-<i>`.
+fn clones(world: &World, n: usize) -> Vec<PathBuf> {
+    (0..n)
+        .map(|i| {
+            let name = format!("clone-{i}");
+            let out = world.git_in(
+                world.path(),
+                &["clone", "-q", world.remote().to_str().unwrap(), &name],
+            );
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            world.path().join(name)
+        })
+        .collect()
+}
+
+fn spawn(world: &World, dir: &Path, args: &[&str]) -> Child {
+    world
+        .tenantctl_command(dir, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tenantctl")
+}
+
+fn output_of(child: Child) -> Output {
+    child.wait_with_output().expect("tenantctl finishes")
+}
+
+/// Git's own verdict on a repository.
+fn fsck(world: &World, dir: &Path) {
+    let out = world.git_in(dir, &["fsck", "--strict", "--no-progress"]);
+    assert!(
+        out.status.success(),
+        "git fsck --strict in {}: {}{}",
+        dir.display(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// Every commit on the remote's main has at most one parent.
+fn assert_linear(world: &World) {
+    let merges = world.git_in(&world.remote(), &["rev-list", "--min-parents=2", "main"]);
+    assert!(merges.status.success());
+    assert_eq!(text(&merges.stdout), "", "no merge commits on main");
+}
+
+/// A fresh clone of the remote renders to itself and validates.
+fn assert_remote_renders_to_itself(world: &World, name: &str) -> PathBuf {
+    let out = world.git_in(
+        world.path(),
+        &["clone", "-q", world.remote().to_str().unwrap(), name],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let fresh = world.path().join(name);
+    ok(&world.tenantctl_in(&fresh, &["render", "--check"]));
+    ok(&world.tenantctl_in(&fresh, &["validate"]));
+    fresh
+}
+
+fn remote_guilds(world: &World) -> Vec<String> {
+    world
+        .remote_files()
+        .into_iter()
+        .filter_map(|p| {
+            p.strip_prefix("guilds/guild-")?
+                .strip_suffix(".yaml")
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn sixteen_clones_create_sixteen_guilds_at_once_and_all_land_in_a_linear_history() {
+    let world = World::new();
+    world.platform_with_remote();
+    let dirs = clones(&world, 16);
+    let ids: Vec<String> = (0..16).map(|i| format!("{}", 5000 + i)).collect();
+    let children: Vec<Child> = dirs
+        .iter()
+        .zip(&ids)
+        .map(|(dir, id)| spawn(&world, dir, &["create-guild", id, "--tier", "free"]))
+        .collect();
+    for (child, id) in children.into_iter().zip(&ids) {
+        let out = output_of(child);
+        assert!(
+            out.status.success(),
+            "guild {id}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    let mut landed = remote_guilds(&world);
+    landed.sort();
+    assert_eq!(landed, ids, "all 16 guilds are on the remote");
+    assert_linear(&world);
+    fsck(&world, &world.remote());
+    let log = world.git_in(&world.remote(), &["log", "--format=%s", "main"]);
+    assert_eq!(
+        text(&log.stdout).matches("Add guild 50").count(),
+        16,
+        "one commit per guild"
+    );
+    // Every clone ends where its own push went: its branch equals the remote at that moment,
+    // which contains its guild.
+    for (dir, id) in dirs.iter().zip(&ids) {
+        let out = world.git_in(dir, &["status", "--porcelain"]);
+        assert_eq!(
+            text(&out.stdout),
+            "",
+            "clean work tree in {}",
+            dir.display()
+        );
+        assert!(dir.join(format!("guilds/guild-{id}.yaml")).is_file());
+        fsck(&world, dir);
+    }
+    let fresh = assert_remote_renders_to_itself(&world, "fresh");
+    let set = std::fs::read_to_string(fresh.join("kustomize/argocd/applicationset.yaml")).unwrap();
+    assert!(set.contains("guilds/guild-*.yaml"), "{set}");
+    for id in &ids {
+        assert!(
+            fresh
+                .join(format!("kustomize/guilds/guild-{id}/kustomization.yaml"))
+                .is_file(),
+            "overlay of {id}"
+        );
+    }
+}
+
+#[test]
+fn eight_processes_in_one_clone_take_turns_and_all_land() {
+    let world = World::new();
+    world.platform_with_remote();
+    let ids: Vec<String> = (0..8).map(|i| format!("{}", 7000 + i)).collect();
+    let children: Vec<Child> = ids
+        .iter()
+        .map(|id| {
+            spawn(
+                &world,
+                &world.platform(),
+                &["create-guild", id, "--tier", "free"],
+            )
+        })
+        .collect();
+    for (child, id) in children.into_iter().zip(&ids) {
+        let out = output_of(child);
+        assert!(
+            out.status.success(),
+            "guild {id}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    let mut landed = remote_guilds(&world);
+    landed.sort();
+    assert_eq!(landed, ids);
+    assert_linear(&world);
+    fsck(&world, &world.remote());
+    fsck(&world, &world.platform());
+    assert_eq!(world.git(&["status", "--porcelain"]), "");
+    assert_eq!(
+        world.git(&["rev-parse", "HEAD"]),
+        world.git(&["rev-parse", "origin/main"])
+    );
+    ok(&world.tenantctl(&["render", "--check"]));
+}
+
+#[test]
+fn the_same_id_from_two_clones_gives_one_file_and_one_already_exists() {
+    let world = World::new();
+    world.platform_with_remote();
+    let dirs = clones(&world, 2);
+    let children: Vec<Child> = dirs
+        .iter()
+        .map(|dir| spawn(&world, dir, &["create-guild", "777", "--tier", "free"]))
+        .collect();
+    let outputs: Vec<Output> = children.into_iter().map(output_of).collect();
+    let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "one wins, one is refused: {codes:?}"
+    );
+    let (winner, loser) = if codes[0] == Some(0) { (0, 1) } else { (1, 0) };
+    let refused = format!(
+        "{}{}",
+        text(&outputs[loser].stdout),
+        text(&outputs[loser].stderr)
+    );
+    assert!(refused.contains("guild 777 already exists"), "{refused}");
+    assert_eq!(remote_guilds(&world), ["777"]);
+    let log = world.git_in(&world.remote(), &["log", "--format=%s", "main"]);
+    assert_eq!(text(&log.stdout).matches("Add guild 777").count(), 1);
+    // The loser leaves nothing behind: no file, no commit, no staged change.
+    let loser_dir = &dirs[loser];
+    assert!(!loser_dir.join("guilds/guild-777.yaml").exists());
+    assert_eq!(
+        text(&world.git_in(loser_dir, &["status", "--porcelain"]).stdout),
+        ""
+    );
+    let unpushed = world.git_in(loser_dir, &["rev-list", "origin/main..HEAD"]);
+    assert_eq!(text(&unpushed.stdout), "", "no local commit");
+    assert!(dirs[winner].join("guilds/guild-777.yaml").is_file());
+}
+
+#[test]
+fn an_uncommitted_config_edit_stays_out_of_the_commit_and_the_remote_renders_to_itself() {
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml");
+    let edited = config.replace("replicas: 1", "replicas: 3");
+    assert_ne!(config, edited, "the edit changes something");
+    world.write("tenantctl.yaml", &edited);
+    let out = ok(&world.tenantctl(&["create-guild", "5", "--tier", "free"]));
+    assert!(
+        out.contains("uncommitted edits to tenantctl.yaml"),
+        "says what it left out: {out}"
+    );
+    let committed = world.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!committed.contains("tenantctl.yaml"), "{committed}");
+    assert_eq!(
+        world.read("tenantctl.yaml"),
+        edited,
+        "the edit is still there"
+    );
+    assert_remote_renders_to_itself(&world, "fresh");
+}
+
+#[test]
+fn an_uncommitted_template_edit_is_not_rendered_into_a_commit() {
+    let world = World::new();
+    world.platform_with_remote();
+    let template = world.read("templates/guild-kustomization.yaml.j2");
+    world.write(
+        "templates/guild-kustomization.yaml.j2",
+        &format!("# leaked edit\n{template}"),
+    );
+    ok(&world.tenantctl(&["create-guild", "6", "--tier", "free"]));
+    let overlay = world.remote_file("kustomize/guilds/guild-6/kustomization.yaml");
+    assert!(!overlay.contains("leaked edit"), "{overlay}");
+    assert_remote_renders_to_itself(&world, "fresh");
+}
+
+#[test]
+fn a_second_process_waits_for_the_clone_lock_and_then_says_who_holds_it() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write(
+        "tenantctl.yaml",
+        &world
+            .read("tenantctl.yaml")
+            .replace("git:\n", "git:\n  lockTimeoutSeconds: 1\n"),
+    );
+    world.git(&["commit", "-qam", "lock timeout 1 s"]);
+    // Hold the lock the way tenantctl does (flock on .git/tenantctl.lock) from a shell.
+    let lock = world.platform().join(".git/tenantctl.lock");
+    std::fs::write(
+        &lock,
+        "pid 4242 running `tenantctl create-guild` since unix time 0",
+    )
+    .unwrap();
+    let mut holder = std::process::Command::new("flock");
+    holder.arg(&lock).args(["sleep", "30"]);
+    std::os::unix::process::CommandExt::process_group(&mut holder, 0);
+    let mut holder = holder.spawn().expect("flock (util-linux) runs");
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "8", "--tier", "free"]),
+        3,
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        out.contains("another tenantctl is working in this clone"),
+        "{out}"
+    );
+    assert!(out.contains("pid 4242"), "names the holder: {out}");
+    assert!(!world.platform().join("guilds/guild-8.yaml").exists());
+    // flock and its sleep, which holds the lock, as a group.
+    let killed = std::process::Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{}", holder.id())])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    holder.wait().unwrap();
+    ok(&world.tenantctl(&["create-guild", "8", "--tier", "free"]));
+}
+
+/// A deterministic sequence of numbers for the kill loop.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound
+    }
+}
+
+/// Waits (bounded) for git processes a killed tenantctl started to finish: they run on and
+/// complete, which is what keeps the clone consistent.
+fn settle(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dir.join(".git/index.lock").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+}
+
+fn leftover_locks(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir.join(".git"))
+        .into_iter()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "lock")
+                && p.file_name().is_some_and(|n| n != "tenantctl.lock")
+        })
+        .collect()
+}
+
+#[test]
+fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_command_works() {
+    let world = World::new();
+    world.platform_with_remote();
+    let dir = world.platform();
+    // How long one command takes here, to spread the kills over it.
+    let started = Instant::now();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let typical = started.elapsed().as_millis() as u64;
+    let mut random = Lcg(0x5eed_2026);
+    let mut next_id = 100;
+    for round in 0..50 {
+        let existing = remote_guilds(&world);
+        let args: Vec<String> = match random.next(3) {
+            0 => {
+                next_id += 1;
+                vec![
+                    "create-guild".into(),
+                    next_id.to_string(),
+                    "--tier".into(),
+                    "free".into(),
+                ]
+            }
+            1 => {
+                let id = &existing[random.next(existing.len() as u64) as usize];
+                let tier = if random.next(2) == 0 { "pro" } else { "free" };
+                vec![
+                    "update-guild".into(),
+                    id.clone(),
+                    "--tier".into(),
+                    tier.into(),
+                ]
+            }
+            _ if existing.len() > 1 => {
+                let id = &existing[random.next(existing.len() as u64) as usize];
+                vec!["delete-guild".into(), id.clone(), "--yes".into()]
+            }
+            _ => {
+                next_id += 1;
+                vec![
+                    "create-guild".into(),
+                    next_id.to_string(),
+                    "--tier".into(),
+                    "pro".into(),
+                ]
+            }
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = world
+            .tenantctl_command(&dir, &args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = random.next(typical * 12 / 10 + 1);
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        settle(&dir);
+        fsck(&world, &dir);
+        fsck(&world, &world.remote());
+        assert_eq!(
+            leftover_locks(&dir),
+            Vec::<PathBuf>::new(),
+            "round {round} ({args:?} killed after {delay} ms): no lock left behind"
+        );
+        let status = world.git(&["status", "--porcelain"]);
+        assert_eq!(
+            status, "",
+            "round {round} ({args:?} killed after {delay} ms): nothing half-done"
+        );
+        // Whatever was interrupted, the next command works without repair.
+        next_id += 1;
+        let id = next_id.to_string();
+        let out = world.tenantctl(&["create-guild", &id, "--tier", "free"]);
+        assert!(
+            out.status.success(),
+            "round {round} ({args:?} killed after {delay} ms): the next command failed: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        ok(&world.tenantctl(&["validate"]));
+    }
+    assert_linear(&world);
+    assert_remote_renders_to_itself(&world, "fresh");
+}
