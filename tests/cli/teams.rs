@@ -330,6 +330,7 @@ fn leftover_locks(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
+/// SIGKILL and SIGINT during create, update and delete, at moments spread over a run.
 fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_command_works() {
     let world = World::new();
     world.platform_with_remote();
@@ -385,7 +386,11 @@ fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_comma
             .unwrap();
         let delay = random.next(typical * 12 / 10 + 1);
         std::thread::sleep(Duration::from_millis(delay));
-        let _ = child.kill(); // SIGKILL
+        // Mostly SIGKILL; every fifth round SIGINT, as Ctrl-C sends it.
+        let signal = if round % 5 == 4 { "INT" } else { "KILL" };
+        let _ = std::process::Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status();
         let _ = child.wait();
         settle(&dir);
         fsck(&world, &dir);
