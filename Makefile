@@ -45,9 +45,9 @@ validate: build ## Validate this repo's example config
 render: build ## Re-render this repo's generated files
 	$(TENANTCTL) render
 
-deploy-applicationset: build ## Apply the rendered ApplicationSet to the cluster
+deploy-applicationset: build ## Apply every rendered AppProject and ApplicationSet (kustomize/argocd) to the cluster
 	$(TENANTCTL) render --check
-	kubectl apply -n $(ARGOCD_NAMESPACE) -f kustomize/argocd/applicationset.yaml
+	kubectl apply -k kustomize/argocd
 
 create-guild: build ## make create-guild GUILD_ID=123456789 TIER=free
 	@test -n "$(GUILD_ID)" || { echo "usage: make create-guild GUILD_ID=<id> TIER=<tier>"; exit 2; }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::source::{Disk, EntryKind, Refusal, Source};
 use crate::validate::diagnostic::{Diagnostic, code};
 use crate::yaml::Position;
 
@@ -29,34 +30,87 @@ pub struct GeneratedApp {
     pub path: String,
     /// The file the generator made it from.
     pub source_file: String,
+    /// Whether its AppProject (as rendered in `kustomize/argocd/`) permits its destination,
+    /// judged with Argo CD's rules.
+    pub permitted: bool,
+    /// Why not, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// Every Application the ApplicationSets in `kustomize/argocd/` generate from the working tree.
 pub fn preview(root: &Path) -> Result<Vec<GeneratedApp>> {
     let mut apps = Vec::new();
-    for (file, set) in application_sets(root)? {
-        apps.extend(generate(root, &file, &set)?);
+    let documents = argocd_documents(root)?;
+    for (file, set) in documents
+        .iter()
+        .filter(|(_, d)| d["kind"] == "ApplicationSet")
+    {
+        apps.extend(generate(root, file, set)?);
+    }
+    let projects: Vec<&Value> = documents
+        .iter()
+        .filter(|(_, d)| d["kind"] == "AppProject")
+        .map(|(_, d)| d)
+        .collect();
+    for app in &mut apps {
+        app.refused = refusal(app, &projects);
+        app.permitted = app.refused.is_none();
     }
     apps.sort_by(|a, b| (&a.application_set, &a.name).cmp(&(&b.application_set, &b.name)));
     Ok(apps)
 }
 
-fn application_sets(root: &Path) -> Result<Vec<(String, Value)>> {
-    let dir = root.join(ARGOCD_DIR);
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(found);
+/// Why Argo CD would refuse `app` under `projects` (`IsDestinationPermitted`: some destination
+/// whose server and namespace globs both match), or `None` when it is permitted.
+fn refusal(app: &GeneratedApp, projects: &[&Value]) -> Option<String> {
+    let Some(project) = projects
+        .iter()
+        .find(|p| p["metadata"]["name"].as_str() == Some(app.project.as_str()))
+    else {
+        return Some(format!(
+            "no AppProject `{}` in kustomize/argocd/",
+            app.project
+        ));
     };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let permitted = project["spec"]["destinations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|d| {
+            let server = text(&d["server"]);
+            let name = text(&d["name"]);
+            let cluster_matches = (!server.is_empty()
+                && crate::validate::fence::glob_matches(&server, &app.cluster))
+                || (!name.is_empty() && crate::validate::fence::glob_matches(&name, &app.cluster));
+            cluster_matches
+                && crate::validate::fence::glob_matches(&text(&d["namespace"]), &app.namespace)
+        });
+    (!permitted).then(|| {
+        format!(
+            "AppProject `{}` does not permit namespace `{}` on {}",
+            app.project, app.namespace, app.cluster
+        )
+    })
+}
+
+/// Every document of the YAML files in `kustomize/argocd/`, with its file.
+fn argocd_documents(root: &Path) -> Result<Vec<(String, Value)>> {
+    // Through the repo's boundary (src/source.rs): no symbolic link followed, no file over 1 MiB.
+    let disk = Disk::new(root);
+    let mut found = Vec::new();
+    let names: Vec<String> = disk
+        .list(ARGOCD_DIR)?
+        .into_iter()
+        .map(|(name, _)| name)
         .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
         .collect();
-    names.sort();
     for name in names {
         let path = format!("{ARGOCD_DIR}/{name}");
-        let bytes =
-            std::fs::read(root.join(&path)).map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
+        let bytes = disk
+            .read(&path)?
+            .ok_or_else(|| anyhow::anyhow!("reading {path}: it vanished"))?;
         let text = String::from_utf8_lossy(&bytes);
         let documents: Vec<Value> = serde_saphyr::from_multiple(&text).map_err(|e| {
             Error::Invalid(vec![Diagnostic::error(
@@ -67,9 +121,7 @@ fn application_sets(root: &Path) -> Result<Vec<(String, Value)>> {
             )])
         })?;
         for document in documents {
-            if document["kind"] == "ApplicationSet" {
-                found.push((path.clone(), document));
-            }
+            found.push((path.clone(), document));
         }
     }
     Ok(found)
@@ -144,14 +196,17 @@ fn application(set: &str, source_file: &str, app: &Value) -> GeneratedApp {
         namespace: text(&destination["namespace"]),
         path: text(&source["path"]),
         source_file: source_file.to_string(),
+        permitted: false,
+        refused: None,
     }
 }
 
 /// The parameter sets of one generated file: its content (one set, or one per list item) plus
 /// the `path` parameters. A file that does not parse fails the whole generator, as in Argo CD.
 fn parameters(root: &Path, file: &str, go_template: bool) -> Result<Vec<Map<String, Value>>> {
-    let bytes =
-        std::fs::read(root.join(file)).map_err(|e| anyhow::anyhow!("reading {file}: {e}"))?;
+    let bytes = Disk::new(root)
+        .read(file)?
+        .ok_or_else(|| anyhow::anyhow!("reading {file}: it vanished"))?;
     let document = crate::yaml::parse(&bytes).map_err(|e| {
         Error::Invalid(vec![Diagnostic::error(
             file,
@@ -337,7 +392,6 @@ fn glob(root: &Path, pattern: &str) -> Result<Vec<String>> {
         .take_while(|s| !s.contains(['*', '?', '[']))
         .copied()
         .collect();
-    let base = root.join(fixed.join("/"));
     let deep = segments.contains(&"**");
     let depth = if deep {
         usize::MAX
@@ -345,23 +399,47 @@ fn glob(root: &Path, pattern: &str) -> Result<Vec<String>> {
         segments.len() - fixed.len()
     };
     let mut matched = Vec::new();
-    if !base.exists() {
-        return Ok(matched);
-    }
-    for entry in walkdir::WalkDir::new(&base)
-        .max_depth(depth)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| anyhow::anyhow!("listing {pattern}: {e}"))?;
-        if !entry.file_type().is_file() {
-            continue;
+    // Listed through the repo's boundary: Argo CD follows symbolic links, so one that matches
+    // (or a folder it would descend into) is an error (E102), not a file skipped.
+    let disk = Disk::new(root);
+    let mut pending = vec![(fixed.join("/"), 0usize)];
+    while let Some((dir, level)) = pending.pop() {
+        if level == 0 && !dir.is_empty() {
+            match disk.fetch(&dir)? {
+                // The pattern names one file.
+                crate::source::Fetched::File(_) => {
+                    let parts: Vec<&str> = dir.split('/').collect();
+                    if matches_segments(&segments, &parts) {
+                        matched.push(dir);
+                    }
+                    continue;
+                }
+                crate::source::Fetched::Refused(refusal @ Refusal::Symlink { .. }) => {
+                    return Err(refusal.into_error());
+                }
+                _ => {}
+            }
         }
-        let relative = crate::apply::to_slash(entry.path().strip_prefix(root).expect("under root"));
-        let parts: Vec<&str> = relative.split('/').collect();
-        if matches_segments(&segments, &parts) {
-            matched.push(relative);
+        let entries = disk.list(&dir)?;
+        for (name, kind) in entries {
+            let relative = if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            };
+            let parts: Vec<&str> = relative.split('/').collect();
+            let matches = matches_segments(&segments, &parts);
+            match kind {
+                EntryKind::File if matches => matched.push(relative),
+                EntryKind::Dir if level + 1 < depth => pending.push((relative, level + 1)),
+                EntryKind::Symlink if matches || level + 1 < depth => {
+                    return Err(Refusal::Symlink { path: relative }.into_error());
+                }
+                _ => {}
+            }
         }
     }
+    matched.sort();
     Ok(matched)
 }
 

@@ -293,6 +293,58 @@ pub enum Command {
         after_help = "Examples:\n  tenantctl man > /usr/local/share/man/man1/tenantctl.1\n  tenantctl man | man -l -"
     )]
     Man,
+    /// Keep a guild's or tenant's secrets in git safely: SOPS-encrypted, or as ExternalSecrets
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+/// `secret set|list|rm`.
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Write a secret (encrypted with sops, or an ExternalSecret), render, commit, push
+    #[command(
+        after_help = "The value comes from an environment variable or standard input, never from an argument.\nWith `secrets.form: sops` (default) it is encrypted with the real sops for the recipients of\n.sops.yaml; with `secrets.form: externalSecret` no value is written: put it into the store.\nA guild's `token` is the Secret its bot reads (discord-secrets-<ID>, key token).\n\nExamples:\n  tenantctl secret set 123456789 token --from-env DISCORD_TOKEN\n  printf %s \"$PASSWORD\" | tenantctl secret set customer-shop-1 mongo-password --stdin\n  tenantctl secret set 123456789 token --key vault/guilds/123456789/discord   # externalSecret form"
+    )]
+    Set {
+        /// The guild or tenant ID
+        id: String,
+        /// The secret's name (a DNS-1123 label): the key in its Secret
+        name: String,
+        /// Read the value from this environment variable
+        #[arg(long, value_name = "VAR", conflicts_with = "stdin")]
+        from_env: Option<String>,
+        /// Read the value from standard input (one trailing newline is dropped)
+        #[arg(long)]
+        stdin: bool,
+        /// externalSecret form: the key in the store (default: secrets.externalSecret.keyTemplate)
+        #[arg(long, value_name = "KEY")]
+        key: Option<String>,
+        /// Whether ID is a guild or a tenant (only needed when it is both)
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+    /// List secrets (names and forms, never values)
+    #[command(
+        after_help = "Examples:\n  tenantctl secret list\n  tenantctl secret list 123456789 --output json"
+    )]
+    List {
+        /// Only this guild's or tenant's secrets
+        id: Option<String>,
+        /// Output format
+        #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Remove a secret's file, render, commit, push
+    #[command(after_help = "Examples:\n  tenantctl secret rm 123456789 webhook")]
+    Rm {
+        /// The guild or tenant ID
+        id: String,
+        /// The secret's name
+        name: String,
+        /// Whether ID is a guild or a tenant (only needed when it is both)
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
 }
 
 /// The optional fields of a tenant, shared by create-tenant and update-tenant.

@@ -23,6 +23,12 @@ pub struct Config {
     /// How tenants (`tenants/*.yaml`) are rendered; every field has a default.
     #[serde(default)]
     pub tenants: TenantSettings,
+    /// Reserved namespaces and the ownership rules of tenant namespaces.
+    #[serde(default)]
+    pub namespaces: Namespaces,
+    /// How `tenantctl secret set` stores secrets; every field has a default.
+    #[serde(default)]
+    pub secrets: SecretSettings,
 }
 
 /// Settings for rendering tenants.
@@ -104,8 +110,13 @@ pub struct ArgoCd {
     pub application_set_name: String,
     #[serde(default = "default_argocd_namespace")]
     pub namespace: String,
+    /// No longer used: every Application is in the AppProject of its tier or tenant type
+    /// (`projects`). Kept so existing files stay valid; `validate` warns when it is not `default`.
     #[serde(default = "default_project")]
     pub project: String,
+    /// The AppProjects tenantctl renders: the fence around every generated Application.
+    #[serde(default)]
+    pub projects: Projects,
     #[serde(rename = "repoURL")]
     pub repo_url: String,
     #[serde(default = "default_target_revision")]
@@ -119,6 +130,124 @@ pub struct ArgoCd {
     /// `create-update` (default: never deletes one), `create-delete` or `sync`.
     #[serde(default = "default_applications_sync")]
     pub applications_sync: String,
+}
+
+/// One Argo CD AppProject per guild tier and per tenant type. Argo CD itself refuses an
+/// Application whose destination or kinds the project does not allow, so a hand-edited file
+/// cannot send one elsewhere.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Projects {
+    /// The name of a guild tier's project; `{tier}` is the tier.
+    pub guild_name: String,
+    /// The name of a tenant type's project; `{type}` is the tenant type.
+    pub tenant_name: String,
+    /// Namespace globs tenant Applications may deploy to (Argo CD's glob rules).
+    pub tenant_namespaces: Vec<String>,
+    /// Namespaced kinds Applications may create; anything else is refused by Argo CD.
+    pub namespace_resource_whitelist: Vec<GroupKind>,
+    /// Cluster-scoped kinds Applications may create.
+    pub cluster_resource_whitelist: Vec<GroupKind>,
+}
+
+/// A Kubernetes API group and kind, as AppProjects list them (`""` is the core group).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupKind {
+    pub group: String,
+    pub kind: String,
+}
+
+impl GroupKind {
+    fn of(group: &str, kind: &str) -> GroupKind {
+        GroupKind {
+            group: group.into(),
+            kind: kind.into(),
+        }
+    }
+}
+
+impl Default for Projects {
+    fn default() -> Self {
+        Projects {
+            guild_name: "guilds-{tier}".into(),
+            tenant_name: "tenants-{type}".into(),
+            tenant_namespaces: vec!["tenant-*".into(), "pr-*".into()],
+            // What the guild base, the tier overlays and the tenant overlays render, and the
+            // secret kinds `tenantctl secret` writes; no ClusterRole, no CRD, no webhook.
+            namespace_resource_whitelist: vec![
+                GroupKind::of("", "ConfigMap"),
+                GroupKind::of("", "Secret"),
+                GroupKind::of("", "Service"),
+                GroupKind::of("", "ServiceAccount"),
+                GroupKind::of("", "ResourceQuota"),
+                GroupKind::of("", "LimitRange"),
+                GroupKind::of("", "PersistentVolumeClaim"),
+                GroupKind::of("apps", "Deployment"),
+                GroupKind::of("batch", "CronJob"),
+                GroupKind::of("batch", "Job"),
+                GroupKind::of("networking.k8s.io", "Ingress"),
+                GroupKind::of("networking.k8s.io", "NetworkPolicy"),
+                GroupKind::of("policy", "PodDisruptionBudget"),
+                GroupKind::of("autoscaling", "HorizontalPodAutoscaler"),
+                GroupKind::of("rbac.authorization.k8s.io", "Role"),
+                GroupKind::of("rbac.authorization.k8s.io", "RoleBinding"),
+                GroupKind::of("external-secrets.io", "ExternalSecret"),
+            ],
+            cluster_resource_whitelist: vec![GroupKind::of("", "Namespace")],
+        }
+    }
+}
+
+impl Projects {
+    /// The project of guild tier `tier`.
+    pub fn guild_project(&self, tier: &str) -> String {
+        self.guild_name.replace("{tier}", tier)
+    }
+
+    /// The project of tenant type `tenant_type`.
+    pub fn tenant_project(&self, tenant_type: &str) -> String {
+        self.tenant_name.replace("{type}", tenant_type)
+    }
+}
+
+/// Namespaces no guild or tenant may take.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Namespaces {
+    /// Globs of namespaces that belong to the cluster and its operators (Argo CD's own and the
+    /// ingress controller's are reserved too, whatever this says).
+    pub reserved: Vec<String>,
+    /// Every tenant namespace must contain its tenantId, so two tenants can never meet in one.
+    pub require_tenant_id: bool,
+}
+
+impl Default for Namespaces {
+    fn default() -> Self {
+        Namespaces {
+            reserved: [
+                "kube-*",
+                "default",
+                "argocd",
+                "argo-*",
+                "cert-manager",
+                "ingress-nginx",
+                "external-secrets",
+                "monitoring",
+                "prometheus",
+                "flux-system",
+                "gatekeeper-system",
+                "kyverno",
+                "istio-system",
+                "linkerd",
+                "openshift-*",
+                "local-path-storage",
+            ]
+            .map(String::from)
+            .to_vec(),
+            require_tenant_id: true,
+        }
+    }
 }
 
 /// Where and how commands push.
@@ -175,6 +304,10 @@ pub struct Tier {
     pub replicas: u32,
     /// Guild resource key -> default quantity.
     pub defaults: BTreeMap<String, String>,
+    /// Let the ingress controller reach the backend (port `http`); otherwise a guild's pods
+    /// take traffic only from their own namespace.
+    #[serde(default)]
+    pub expose_backend: bool,
 }
 
 fn default_application_set_name() -> String {
@@ -200,4 +333,59 @@ fn default_remote() -> String {
 }
 fn yes() -> bool {
     true
+}
+
+/// `secrets:` in `tenantctl.yaml`: the form `tenantctl secret set` writes secrets in.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct SecretSettings {
+    /// `sops` (default): a SOPS-encrypted Secret manifest, decrypted by KSOPS when Argo CD
+    /// builds the overlay; `externalSecret`: an ExternalSecret naming a key in a secret store.
+    pub form: String,
+    /// How the rendered KSOPS generator runs KSOPS: `exec` (default; a KRM exec function,
+    /// `kustomize build --enable-alpha-plugins --enable-exec`) or `legacy` (an exec plugin
+    /// under `$XDG_CONFIG_HOME/kustomize/plugin/`, `--enable-alpha-plugins`).
+    pub ksops: String,
+    /// Where the `externalSecret` form points.
+    pub external_secret: ExternalSecretSettings,
+}
+
+/// The secret store ExternalSecrets read from, and how their keys are named.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ExternalSecretSettings {
+    /// `external-secrets.io/v1` (default) or `external-secrets.io/v1beta1`.
+    pub api_version: String,
+    /// `ClusterSecretStore` (default) or `SecretStore`.
+    pub store_kind: String,
+    /// The store's name; `secret set` refuses the `externalSecret` form until it is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_name: Option<String>,
+    /// The key in the store, with placeholders `{kind}` (guild or tenant), `{id}`, `{name}`
+    /// and `{secret}` (the Kubernetes Secret's name).
+    pub key_template: String,
+    /// How often the operator reads the store again.
+    pub refresh_interval: String,
+}
+
+impl Default for SecretSettings {
+    fn default() -> Self {
+        SecretSettings {
+            form: "sops".into(),
+            ksops: "exec".into(),
+            external_secret: ExternalSecretSettings::default(),
+        }
+    }
+}
+
+impl Default for ExternalSecretSettings {
+    fn default() -> Self {
+        ExternalSecretSettings {
+            api_version: "external-secrets.io/v1".into(),
+            store_kind: "ClusterSecretStore".into(),
+            store_name: None,
+            key_template: "tenantctl/{kind}/{id}/{name}".into(),
+            refresh_interval: "1h".into(),
+        }
+    }
 }

@@ -26,9 +26,12 @@ pub const GUILD_SCHEMA: EmbeddedFile = embed!("schemas/guild.schema.json");
 pub const CONFIG_SCHEMA: EmbeddedFile = embed!("schemas/config.schema.json");
 pub const TENANT_SCHEMA: EmbeddedFile = embed!("schemas/tenant.schema.json");
 pub const GUILD_KUSTOMIZATION: EmbeddedFile = embed!("templates/guild-kustomization.yaml.j2");
+pub const GUILD_ISOLATION: EmbeddedFile = embed!("templates/guild-isolation.yaml.j2");
 pub const APPLICATION_SET: EmbeddedFile = embed!("templates/applicationset.yaml.j2");
 pub const TENANTS_APPLICATION_SET: EmbeddedFile =
     embed!("templates/tenants-applicationset.yaml.j2");
+pub const APP_PROJECTS: EmbeddedFile = embed!("templates/appprojects.yaml.j2");
+pub const ARGOCD_KUSTOMIZATION: EmbeddedFile = embed!("templates/argocd-kustomization.yaml.j2");
 
 /// The templates of a tenant's overlay, one manifest file each (plus kustomization and params).
 pub mod tenant {
@@ -65,8 +68,11 @@ pub mod tenant {
 pub fn render_templates() -> Vec<EmbeddedFile> {
     let mut files = vec![
         GUILD_KUSTOMIZATION,
+        GUILD_ISOLATION,
         APPLICATION_SET,
         TENANTS_APPLICATION_SET,
+        APP_PROJECTS,
+        ARGOCD_KUSTOMIZATION,
     ];
     files.extend(tenant::ALL);
     files

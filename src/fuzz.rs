@@ -65,6 +65,9 @@ fn run(path: &str, bytes: &[u8]) -> usize {
         guilds,
         tenants,
         overlays: BTreeSet::from(["free".to_string(), "pro".to_string(), "base".to_string()]),
+        problems: Vec::new(),
+        secrets: BTreeMap::new(),
+        sops_config: None,
     };
     let report = validate::validate(&snapshot, &fixed.schemas);
     if let Some(model) = &report.model {

@@ -25,6 +25,7 @@ pub mod model;
 pub mod operation;
 pub mod redact;
 pub mod render;
+pub mod secret;
 pub mod source;
 pub mod validate;
 pub mod yaml;

@@ -13,8 +13,10 @@ use rayon::prelude::*;
 use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 use crate::model::tenant::TENANTS_DIR;
-use crate::source::{Disk, EntryKind, Source};
-use crate::yaml::{self, Document, ParseError};
+use crate::secret::{SECRETS_DIR, SOPS_CONFIG};
+use crate::source::{Disk, EntryKind, Fetched, Refusal, Source};
+use crate::validate::diagnostic::Diagnostic;
+use crate::yaml::{self, Document, ParseError, Position};
 
 /// Where guild files live, relative to the repo root.
 pub const GUILDS_DIR: &str = "guilds";
@@ -55,6 +57,20 @@ impl SourceFile {
             path,
         }
     }
+
+    /// A file that was not read (too large, not a regular file): an E101 at its first line, as
+    /// the parser reports a file over the limit.
+    fn unread(path: String, refusal: &Refusal) -> SourceFile {
+        SourceFile {
+            parsed: Err(ParseError {
+                position: Position { line: 1, column: 1 },
+                message: refusal.message(),
+                hint: Some(refusal.hint().to_string()),
+            }),
+            text: String::new(),
+            path,
+        }
+    }
 }
 
 /// The user-written files of a config repo, parsed.
@@ -68,6 +84,14 @@ pub struct Snapshot {
     pub tenants: BTreeMap<String, SourceFile>,
     /// Directories under `kustomize/` that hold a `kustomization.yaml` (tier overlays and others).
     pub overlays: BTreeSet<String>,
+    /// What stood where files were read and was not followed: a symbolic link as a guild or
+    /// tenant file, as `guilds/`, `tenants/` or `kustomize/`, or directly inside `kustomize/`
+    /// (E102). Validation reports them; they make the repo invalid, so nothing is written.
+    pub problems: Vec<Diagnostic>,
+    /// Secret files (`secrets/<owner>/*.yaml`: ciphertext or references) by path.
+    pub secrets: BTreeMap<String, SourceFile>,
+    /// `.sops.yaml`, whose creation rules `secret set` encrypts with.
+    pub sops_config: Option<String>,
 }
 
 impl Snapshot {
@@ -91,42 +115,101 @@ impl Snapshot {
         source: &dyn Source,
         progress: &(dyn Fn(Option<usize>) + Sync),
     ) -> Result<Snapshot> {
-        let config_bytes = source
-            .read(CONFIG_FILE)?
-            .with_context(|| format!("reading {CONFIG_FILE}: there is none"))?;
-        let guild_paths = list_yaml_files(source, GUILDS_DIR)?;
-        let tenant_paths = list_yaml_files(source, TENANTS_DIR)?;
-        progress(Some(guild_paths.len() + tenant_paths.len()));
-        let read = |paths: Vec<String>| -> Result<BTreeMap<String, SourceFile>> {
+        let config = match source.fetch(CONFIG_FILE)? {
+            Fetched::File(bytes) => SourceFile::parse(CONFIG_FILE.to_string(), &bytes),
+            Fetched::Missing => {
+                return Err(anyhow::anyhow!("reading {CONFIG_FILE}: there is none").into());
+            }
+            Fetched::Refused(refusal @ Refusal::Symlink { .. }) => {
+                return Err(refusal.into_error());
+            }
+            Fetched::Refused(refusal) => SourceFile::unread(CONFIG_FILE.to_string(), &refusal),
+        };
+        let mut problems = Vec::new();
+        let guild_paths = list_yaml_files(source, GUILDS_DIR, &mut problems)?;
+        let tenant_paths = list_yaml_files(source, TENANTS_DIR, &mut problems)?;
+        let mut secret_paths = Vec::new();
+        let secret_dirs = match source.list(SECRETS_DIR) {
+            Ok(entries) => entries,
+            Err(Error::Invalid(found)) => {
+                problems.extend(found);
+                Vec::new()
+            }
+            Err(error) => return Err(error),
+        };
+        for (name, kind) in secret_dirs {
+            let dir = format!("{SECRETS_DIR}/{name}");
+            match kind {
+                EntryKind::Dir => {
+                    secret_paths.extend(list_yaml_files(source, &dir, &mut problems)?);
+                }
+                EntryKind::Symlink => problems.push(Refusal::Symlink { path: dir }.diagnostic()),
+                _ => {}
+            }
+        }
+        progress(Some(
+            guild_paths.len() + tenant_paths.len() + secret_paths.len(),
+        ));
+        type Read = std::result::Result<SourceFile, Diagnostic>;
+        let read = |paths: Vec<String>| -> Result<Vec<(String, Read)>> {
             paths
                 .into_par_iter()
                 .map(|path| {
-                    let bytes = source
-                        .read(&path)?
-                        .with_context(|| format!("reading {path}: it vanished"))?;
-                    let file = SourceFile::parse(path.clone(), &bytes);
+                    let file = match source.fetch(&path)? {
+                        Fetched::File(bytes) => Ok(SourceFile::parse(path.clone(), &bytes)),
+                        Fetched::Missing => {
+                            return Err(anyhow::anyhow!("reading {path}: it vanished").into());
+                        }
+                        Fetched::Refused(refusal @ Refusal::Symlink { .. }) => {
+                            Err(refusal.diagnostic())
+                        }
+                        Fetched::Refused(refusal) => Ok(SourceFile::unread(path.clone(), &refusal)),
+                    };
                     progress(None);
                     Ok((path, file))
                 })
-                .collect::<Result<BTreeMap<_, _>>>()
+                .collect::<Result<Vec<_>>>()
         };
-        let guilds = read(guild_paths)?;
-        let tenants = read(tenant_paths)?;
+        let mut sorted = |files: Vec<(String, Read)>| -> BTreeMap<String, SourceFile> {
+            let mut map = BTreeMap::new();
+            for (path, file) in files {
+                match file {
+                    Ok(file) => {
+                        map.insert(path, file);
+                    }
+                    Err(problem) => problems.push(problem),
+                }
+            }
+            map
+        };
+        let guilds = sorted(read(guild_paths)?);
+        let tenants = sorted(read(tenant_paths)?);
+        let secrets = sorted(read(secret_paths)?);
+        let sops_config = match source.fetch(SOPS_CONFIG)? {
+            Fetched::File(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            _ => None,
+        };
+        let overlays = list_overlays(source, &mut problems)?;
         Ok(Snapshot {
             root: root.to_path_buf(),
-            config: SourceFile::parse(CONFIG_FILE.to_string(), &config_bytes),
+            config,
             guilds,
             tenants,
-            overlays: list_overlays(source)?,
+            overlays,
+            problems,
+            secrets,
+            sops_config,
         })
     }
 
-    /// This snapshot with some guild or tenant files written (`Some`) or removed (`None`).
+    /// This snapshot with some guild, tenant or secret files written (`Some`) or removed (`None`).
     pub fn with_changes(&self, changes: &BTreeMap<String, Option<String>>) -> Snapshot {
         let mut next = self.clone();
         for (path, text) in changes {
             let files = if path.starts_with(&format!("{TENANTS_DIR}/")) {
                 &mut next.tenants
+            } else if path.starts_with(&format!("{SECRETS_DIR}/")) {
+                &mut next.secrets
             } else {
                 &mut next.guilds
             };
@@ -157,38 +240,76 @@ impl Snapshot {
         if path == self.config.path {
             return Some(&self.config);
         }
-        self.guilds.get(path).or_else(|| self.tenants.get(path))
+        self.guilds
+            .get(path)
+            .or_else(|| self.tenants.get(path))
+            .or_else(|| self.secrets.get(path))
     }
 }
 
 /// `tenantctl.yaml` of the repo at `root`, read leniently, without loading the other files.
 pub fn read_config(root: &Path) -> Option<Config> {
-    let bytes = std::fs::read(root.join(CONFIG_FILE)).ok()?;
+    let bytes = Disk::new(root).read(CONFIG_FILE).ok()??;
     serde_json::from_value(yaml::parse(&bytes).ok()?.value).ok()
 }
 
-/// `<dir>/*.yaml` and `<dir>/*.yml`, sorted; other files (a README) are not tenant files.
-fn list_yaml_files(source: &dyn Source, folder: &str) -> Result<Vec<String>> {
-    Ok(source
-        .list(folder)?
-        .into_iter()
-        .filter(|(name, kind)| {
-            *kind == EntryKind::File
-                && (name.ends_with(".yaml") || name.ends_with(".yml"))
-                && !name.starts_with('.')
-        })
-        .map(|(name, _)| format!("{folder}/{name}"))
-        .collect())
+/// `<dir>/*.yaml` and `<dir>/*.yml`, sorted; other files (a README) are not tenant files. A
+/// symbolic link among them, or as the folder itself, goes to `problems` (Argo CD would follow
+/// it); a FIFO or device is listed, to be reported as unreadable.
+fn list_yaml_files(
+    source: &dyn Source,
+    folder: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<Vec<String>> {
+    let entries = match source.list(folder) {
+        Ok(entries) => entries,
+        Err(Error::Invalid(found)) => {
+            problems.extend(found);
+            return Ok(Vec::new());
+        }
+        Err(error) => return Err(error),
+    };
+    let mut paths = Vec::new();
+    for (name, kind) in entries {
+        if !(name.ends_with(".yaml") || name.ends_with(".yml")) || name.starts_with('.') {
+            continue;
+        }
+        let path = format!("{folder}/{name}");
+        match kind {
+            EntryKind::File | EntryKind::Other => paths.push(path),
+            EntryKind::Symlink => problems.push(Refusal::Symlink { path }.diagnostic()),
+            EntryKind::Dir => {}
+        }
+    }
+    Ok(paths)
 }
 
-/// Names of the directories directly under `kustomize/` that are kustomizations.
-fn list_overlays(source: &dyn Source) -> Result<BTreeSet<String>> {
+/// Names of the directories directly under `kustomize/` that are kustomizations. A symbolic
+/// link there (or as `kustomize/` itself) goes to `problems`: kustomize would follow it.
+fn list_overlays(source: &dyn Source, problems: &mut Vec<Diagnostic>) -> Result<BTreeSet<String>> {
     let mut overlays = BTreeSet::new();
-    for (name, kind) in source.list(KUSTOMIZE_DIR)? {
-        if kind == EntryKind::Dir
-            && source.is_file(&format!("{KUSTOMIZE_DIR}/{name}/kustomization.yaml"))?
-        {
-            overlays.insert(name);
+    let entries = match source.list(KUSTOMIZE_DIR) {
+        Ok(entries) => entries,
+        Err(Error::Invalid(found)) => {
+            problems.extend(found);
+            return Ok(overlays);
+        }
+        Err(error) => return Err(error),
+    };
+    for (name, kind) in entries {
+        match kind {
+            EntryKind::Dir
+                if source.is_file(&format!("{KUSTOMIZE_DIR}/{name}/kustomization.yaml"))? =>
+            {
+                overlays.insert(name);
+            }
+            EntryKind::Symlink => problems.push(
+                Refusal::Symlink {
+                    path: format!("{KUSTOMIZE_DIR}/{name}"),
+                }
+                .diagnostic(),
+            ),
+            _ => {}
         }
     }
     Ok(overlays)

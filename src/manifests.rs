@@ -37,13 +37,21 @@ pub fn overlays(model: &Model) -> Vec<Overlay> {
             format!("{dir}/"),
             format!("kustomize/{}/", guild.tier),
             "kustomize/base/".into(),
+            format!("{}/", crate::secret::Owner::guild(&guild.guild_id).dir()),
         ];
         inputs.extend(shared.clone());
         out.push(Overlay { dir, inputs });
     }
     for tenant in model.tenants.values() {
         let dir = format!("{TENANT_OVERLAYS_DIR}/{}", tenant.spec.tenant_id);
-        let mut inputs = vec![Tenant::path_for(&tenant.spec.tenant_id), format!("{dir}/")];
+        let mut inputs = vec![
+            Tenant::path_for(&tenant.spec.tenant_id),
+            format!("{dir}/"),
+            format!(
+                "{}/",
+                crate::secret::Owner::tenant(&tenant.spec.tenant_id).dir()
+            ),
+        ];
         inputs.extend(shared.clone());
         out.push(Overlay { dir, inputs });
     }
@@ -145,9 +153,13 @@ pub fn check(
     for file in [
         render::APPLICATION_SET_PATH,
         render::TENANTS_APPLICATION_SET_PATH,
+        render::APP_PROJECTS_PATH,
         render::crd::CRD_PATH,
     ] {
-        if let Ok(text) = std::fs::read_to_string(root.join(file)) {
+        // Through the repo's boundary: never a link, never over the limit.
+        if let Ok(Some(bytes)) = crate::source::Source::read(&crate::source::Disk::new(root), file)
+            && let Ok(text) = String::from_utf8(bytes)
+        {
             let (found, n) = check_text(file, &text, schemas);
             diagnostics.extend(found);
             count += n;

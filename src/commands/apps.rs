@@ -27,6 +27,7 @@ pub fn run(global: &GlobalArgs, output: OutputFormat) -> Result<ExitCode> {
                 "NAMESPACE",
                 "PATH",
                 "APPLICATIONSET",
+                "PERMITTED",
             ];
             let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
             for app in &apps {
@@ -37,6 +38,10 @@ pub fn run(global: &GlobalArgs, output: OutputFormat) -> Result<ExitCode> {
                     app.namespace.clone(),
                     app.path.clone(),
                     app.application_set.clone(),
+                    match &app.refused {
+                        None => "yes".to_string(),
+                        Some(why) => format!("no: {why}"),
+                    },
                 ]);
             }
             print_rows(&rows);

@@ -11,6 +11,11 @@ use crate::cli::GlobalArgs;
 pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
     let root = root(global)?;
     let plan = plan_change(&root, &Snapshot::load(&root)?, &Default::default())?;
+    if !global.quiet {
+        for note in &plan.notes {
+            println!("note: {note}");
+        }
+    }
     if plan.is_empty() {
         if !global.quiet {
             println!("no difference: the generated files are current");

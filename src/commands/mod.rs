@@ -10,6 +10,7 @@ pub mod output;
 mod push;
 mod render;
 mod report;
+mod secret;
 mod status;
 mod sync;
 mod table;
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Apps { output } => apps::run(global, output),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Secret(command) => secret::run(global, command),
     }
 }
 

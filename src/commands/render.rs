@@ -32,6 +32,11 @@ pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
     let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
     progress.finish();
     let plan = plan_change(&root, &snapshot, &Default::default())?;
+    if !global.quiet {
+        for note in &plan.notes {
+            println!("note: {note}");
+        }
+    }
     if check {
         if plan.is_empty() {
             if !global.quiet {

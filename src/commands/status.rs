@@ -71,9 +71,15 @@ fn overlay_state(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
     let Some(guild) = model.guilds.get(id) else {
         return Ok("unknown".into());
     };
-    let (overlay, text) =
-        render::guild::render_overlay(&model, guild, &render::Templates::load(root)?)?;
-    let plan = apply::plan(root, &[(overlay.clone(), Some(text))].into())?;
+    let files = render::guild::render_overlay(&model, guild, &render::Templates::load(root)?)?;
+    let overlay = format!("{}/guild-{id}/", render::GUILD_OVERLAYS_DIR);
+    let plan = apply::plan(
+        root,
+        &files
+            .into_iter()
+            .map(|(path, text)| (path, Some(text)))
+            .collect(),
+    )?;
     Ok(if plan.is_empty() {
         format!("{overlay} is current")
     } else {
@@ -184,9 +190,11 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
     let report = validate::validate(snapshot, &Schemas::load(root)?);
     let overlay = match report.model {
         Some(model) => {
-            let desired = render::tenant::render_overlay(
+            let owner = tenantctl::secret::Owner::tenant(id);
+            let desired = render::tenant::render_overlay_with_secrets(
                 &model.config.tenants,
                 &tenant,
+                &tenantctl::secret::overlay_refs(&owner, &model.secrets),
                 &render::Templates::load(root)?,
             )?;
             let plan = apply::plan(

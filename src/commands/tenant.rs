@@ -91,12 +91,16 @@ fn create_from_file(global: &GlobalArgs, file: &PathBuf) -> Result<ExitCode> {
 
 /// Reads and parses a manifest given on the command line, with the same limits as repo files.
 fn read_manifest(file: &PathBuf, kind: &str) -> Result<(Vec<u8>, tenantctl::yaml::Document)> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        Error::usage(
-            format!("cannot read {}: {e}", file.display()),
-            format!("give the path of a {kind} manifest"),
-        )
-    })?;
+    // Bounded like a repo file: a regular file of at most 1 MiB (never /dev/zero or a FIFO).
+    let bytes = tenantctl::source::read_named_file(file)
+        .map_err(|e| e.to_string())
+        .and_then(|read| read.map_err(|refused| refused.message()))
+        .map_err(|e| {
+            Error::usage(
+                format!("cannot read {}: {e}", file.display()),
+                format!("give the path of a {kind} manifest"),
+            )
+        })?;
     let document = tenantctl::yaml::parse(&bytes).map_err(|e| {
         let at = format!(
             "{}:{}:{}",

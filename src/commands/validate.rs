@@ -31,10 +31,12 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     let mut manifest_count = None;
     if let Some(model) = &report.model {
         let desired = render::render(model, &render::Templates::load(&root)?)?;
-        let plan = apply::plan(
-            &root,
-            &apply::generated_changes(&tenantctl::source::Disk::new(&root), &desired)?,
-        )?;
+        // Links where generated files go (E102), hand-written files tenantctl would have to
+        // overwrite (E103) or leaves alone (W103): reported, and never read into the diff.
+        let generated = apply::generated_state(&tenantctl::source::Disk::new(&root), &desired)?;
+        let boundary = generated.has_errors();
+        diagnostics.extend(generated.diagnostics);
+        let plan = apply::plan(&root, &generated.wanted)?;
         stale_diff = plan.unified_diff();
         diagnostics.extend(plan.changes.iter().map(|change| {
             let state = match change.verb() {
@@ -50,13 +52,30 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
             )
             .with_hint("run `tenantctl render` and commit the result")
         }));
-        if wanted.enabled {
+        if wanted.enabled && !boundary {
             let (found, count) = check_manifests(&root, model, &wanted)?;
             diagnostics.extend(found);
             manifest_count = Some(count);
         }
     }
+    // What Argo CD would do with the files as they are, hand-edited ones included: an
+    // Application its project does not permit is refused in the cluster, so it fails here.
+    if let Ok(apps) = tenantctl::apps::preview(&root) {
+        diagnostics.extend(apps.iter().filter_map(|app| {
+            let why = app.refused.as_ref()?;
+            Some(
+                Diagnostic::error(
+                    &app.source_file,
+                    Position { line: 1, column: 1 },
+                    code::DESTINATION_NOT_PERMITTED,
+                    format!("Argo CD would refuse the Application {}: {why}", app.name),
+                )
+                .with_hint("only tenantctl's own rendering may choose namespaces: run `tenantctl render` and check the file against its project"),
+            )
+        }));
+    }
     diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup_by(|a, b| (&a.file, a.code, &a.message) == (&b.file, b.code, &b.message));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let mut files: Vec<String> = std::iter::once(snapshot.config.path.clone())
         .chain(snapshot.guilds.keys().cloned())

@@ -575,7 +575,9 @@ impl GitRepo {
         let _ = std::fs::remove_dir_all(self.scratch_dir());
         for dir in dirs {
             let top = root.join(dir);
-            if !top.is_dir() {
+            // Not through a link: walkdir would follow one given as its root (links below it
+            // are not followed).
+            if !std::fs::symlink_metadata(&top).is_ok_and(|m| m.is_dir()) {
                 continue;
             }
             for entry in walkdir::WalkDir::new(&top).into_iter().flatten() {

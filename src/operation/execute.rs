@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use git2::Oid;
 
-use super::{Change, Operation, desired_state, plan_change};
+use super::{Change, Operation, desired_state_noted, plan_change};
 use crate::apply::{self, Plan};
 use crate::config::CONFIG_FILE;
 use crate::error::{Error, Result};
@@ -72,9 +72,18 @@ impl Outcome {
 /// as left behind.
 const BUSY_ATTEMPTS: u32 = 6;
 
+/// Folders where a killed tenantctl may have left a temporary file.
+const LEFTOVER_DIRS: [&str; 4] = [
+    GUILDS_DIR,
+    TENANTS_DIR,
+    KUSTOMIZE_DIR,
+    crate::secret::SECRETS_DIR,
+];
+
 /// Inputs whose uncommitted edits are left out of a commit (it is rendered from the commit).
-const INPUTS: [&str; 6] = [
+const INPUTS: [&str; 7] = [
     CONFIG_FILE,
+    crate::secret::SECRETS_DIR,
     "templates",
     "schemas",
     GUILDS_DIR,
@@ -96,7 +105,7 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
             operation.name(),
             Duration::from_secs(settings.lock_timeout_seconds),
         )?;
-        git.remove_leftovers(root, &[GUILDS_DIR, TENANTS_DIR, KUSTOMIZE_DIR]);
+        git.remove_leftovers(root, &LEFTOVER_DIRS);
         Some(lock)
     };
     git.check_can_commit(false)?;
@@ -147,8 +156,9 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         )?;
         let source = git.tree_source(base)?;
         let snapshot = Snapshot::load_from(root, &source, &|_| {})?;
+        refuse_links(&snapshot)?;
         let change = operation.change(&snapshot)?;
-        let wanted = desired_state(&source, &snapshot, &change.files)?;
+        let (wanted, kept) = desired_state_noted(&source, &snapshot, &change.files)?;
         let tree_plan = git.plan_tree(base, &wanted)?;
         let message = change.commit_message();
         let review = match &review_template {
@@ -161,6 +171,7 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
             notes.push(note);
         }
         notes.extend(change.notes.iter().cloned());
+        notes.extend(kept);
         let mut outcome = Outcome::new(tree_plan.plan.clone(), change);
         outcome.notes = notes;
         outcome.attempts = attempt;
@@ -191,6 +202,10 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
                 touched.extend(git.changed_between(local, base)?);
             }
             git.ensure_clean(&touched)?;
+            // git would refuse to update a path under a symbolic link only after the push.
+            for path in &touched {
+                apply::check_writable(root, path)?;
+            }
         } else if let Some(name) = &review
             && git.branch_exists(name)
         {
@@ -362,6 +377,16 @@ fn untracked_branch_note(
     })
 }
 
+/// A symbolic link where files are read (E102) stops a command before the operation looks at
+/// the files, so it is named as such rather than as a missing file.
+fn refuse_links(snapshot: &Snapshot) -> Result<()> {
+    if snapshot.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(snapshot.problems.clone()))
+    }
+}
+
 /// A push failure, with the news that the commit stays in this clone.
 fn kept_locally(error: Error) -> Error {
     match error {
@@ -436,15 +461,18 @@ fn execute_in_work_tree(root: &Path, operation: &dyn Operation, steps: &Steps) -
                 operation.name(),
                 Duration::from_secs(settings.lock_timeout_seconds),
             )?;
-            git.remove_leftovers(root, &[GUILDS_DIR, TENANTS_DIR, KUSTOMIZE_DIR]);
+            git.remove_leftovers(root, &LEFTOVER_DIRS);
             Some(lock)
         }
         _ => None,
     };
     let snapshot = Snapshot::load(root)?;
+    refuse_links(&snapshot)?;
     let change = operation.change(&snapshot)?;
     let plan = plan_change(root, &snapshot, &change.files)?;
-    let outcome = Outcome::new(plan, change);
+    let kept = plan.notes.clone();
+    let mut outcome = Outcome::new(plan, change);
+    outcome.notes.extend(kept);
     if steps.dry_run || outcome.plan.is_empty() {
         return Ok(outcome);
     }

@@ -183,7 +183,7 @@ impl Operation for CreateGuild {
             trailers: guild_trailers(&self.id, &self.tier),
             id: self.id.clone(),
             notes: vec![format!(
-                "create the bot token before Argo CD syncs: kubectl create secret generic discord-secrets-{id} --from-literal=token=<TOKEN> -n guild-{id}",
+                "store the bot token before Argo CD syncs (encrypted, never in plaintext): tenantctl secret set {id} token --from-env DISCORD_TOKEN",
                 id = self.id
             )],
         })
@@ -269,8 +269,14 @@ impl Operation for DeleteGuild {
                 ));
             }
         }
+        let mut files: BTreeMap<String, Option<String>> = [(path, None)].into();
+        let secrets = crate::secret::files_of(snapshot, &crate::secret::Owner::guild(&self.id));
+        if !secrets.is_empty() {
+            notes.push(format!("its secrets go too: {}", secrets.join(", ")));
+        }
+        files.extend(secrets.into_iter().map(|p| (p, None)));
         Ok(Change {
-            files: [(path, None)].into(),
+            files,
             message: format!("Delete guild {} ({tier})", self.id),
             trailers: guild_trailers(&self.id, &tier),
             id: self.id.clone(),

@@ -12,6 +12,7 @@
 
 pub mod guild;
 pub mod migrate;
+pub mod secret;
 pub mod tenant;
 
 #[cfg(feature = "git")]
@@ -71,7 +72,10 @@ pub fn plan_change(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
-    apply::plan(root, &desired_state(&Disk::new(root), snapshot, files)?)
+    let (wanted, notes) = desired_state_noted(&Disk::new(root), snapshot, files)?;
+    let mut plan = apply::plan(root, &wanted)?;
+    plan.notes = notes;
+    Ok(plan)
 }
 
 /// What the repo should hold once `files` change: those files and every generated file (text,
@@ -82,11 +86,22 @@ pub fn desired_state(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<BTreeMap<String, Option<String>>> {
+    Ok(desired_state_noted(source, snapshot, files)?.0)
+}
+
+/// [`desired_state`], and a note for each file in a generated folder that tenantctl did not
+/// generate and so leaves as it is. A symbolic link, or a file tenantctl did not generate,
+/// where it must write is an error (E102, E103): nothing is written.
+pub fn desired_state_noted(
+    source: &dyn Source,
+    snapshot: &Snapshot,
+    files: &BTreeMap<String, Option<String>>,
+) -> Result<(apply::Wanted, Vec<String>)> {
     let next = snapshot.with_changes(files);
     let schemas = Schemas::load_from(source)?;
     let model = validate::validate(&next, &schemas).into_model()?;
     let desired = render::render(&model, &Templates::load_from(source)?)?;
-    let mut wanted = apply::generated_changes(source, &desired)?;
+    let (mut wanted, notes) = apply::generated_state(source, &desired)?.into_wanted()?;
     wanted.extend(files.clone());
-    Ok(wanted)
+    Ok((wanted, notes))
 }

@@ -338,10 +338,18 @@ impl Operation for DeleteTenant {
                 self.id
             ),
         };
+        let mut notes = vec![note];
+        let mut files: std::collections::BTreeMap<String, Option<String>> =
+            [(Tenant::path_for(&self.id), None)].into();
+        let secrets = crate::secret::files_of(snapshot, &crate::secret::Owner::tenant(&self.id));
+        if !secrets.is_empty() {
+            notes.push(format!("its secrets go too: {}", secrets.join(", ")));
+        }
+        files.extend(secrets.into_iter().map(|p| (p, None)));
         Ok(Change {
-            files: [(Tenant::path_for(&self.id), None)].into(),
+            files,
             message: format!("Delete tenant {} ({})", self.id, tenant.spec.tenant_type),
-            notes: vec![note],
+            notes,
             trailers: tenant_trailers(&self.id, &tenant.spec.tenant_type),
             id: self.id.clone(),
         })

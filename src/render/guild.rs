@@ -9,12 +9,12 @@ use crate::model::Guild;
 use crate::model::guild::{DEPLOYMENTS, RESOURCE_FIELDS};
 use crate::validate::Model;
 
-/// The overlay of one guild: its path and its text.
+/// The overlay of one guild: its files (kustomization and isolation), by path.
 pub fn render_overlay(
     model: &Model,
     guild: &Guild,
     templates: &Templates,
-) -> Result<(String, String)> {
+) -> Result<Vec<(String, String)>> {
     let id = &guild.guild_id;
     let resources = model.effective_resources(guild);
     let deployments: Vec<Value> = DEPLOYMENTS
@@ -30,15 +30,55 @@ pub fn render_overlay(
         "guild": guild,
         "replicas": model.tier_of(guild).replicas,
         "deployments": deployments,
+        "secrets": crate::secret::overlay_refs(&crate::secret::Owner::guild(id), &model.secrets),
     });
-    let text = templates.render(templates.guild_kustomization(), context)?;
-    Ok((
-        format!(
-            "{}/guild-{id}/kustomization.yaml",
-            super::GUILD_OVERLAYS_DIR
-        ),
-        text,
-    ))
+    let dir = format!("{}/guild-{id}", super::GUILD_OVERLAYS_DIR);
+    let kustomization = templates.render(templates.guild_kustomization(), context)?;
+    let tier = model.tier_of(guild);
+    let isolation = templates.render(
+        crate::embedded::GUILD_ISOLATION.path,
+        json!({
+            "source": Guild::path_for(id),
+            "quota": quota(&resources, tier.replicas),
+            "defaults": {
+                "cpu_request": resources.get("backend_cpu_request"),
+                "cpu_limit": resources.get("backend_cpu_limit"),
+                "memory_request": resources.get("backend_memory_request"),
+                "memory_limit": resources.get("backend_memory_limit"),
+            },
+            "expose_backend": tier.expose_backend,
+            "ingress_namespace": model.config.tenants.ingress_controller_namespace,
+        }),
+    )?;
+    Ok(vec![
+        (format!("{dir}/kustomization.yaml"), kustomization),
+        (format!("{dir}/isolation.yaml"), isolation),
+    ])
+}
+
+/// The guild's ResourceQuota: every Deployment at its replicas plus the one surge pod of a
+/// rolling update (maxSurge 25% rounds up to 1), so a rollout is never refused by the quota.
+fn quota(resources: &std::collections::BTreeMap<String, String>, replicas: u32) -> Value {
+    let pods = u64::from(replicas + 1);
+    // In whole units (millicores, bytes), so that 3 x 300m is 900m and not 900.0000001m.
+    let total = |resource: &str, bound: &str, unit: f64| -> u64 {
+        RESOURCE_FIELDS
+            .iter()
+            .filter(|f| f.resource == resource && f.bound == bound)
+            .filter_map(|f| resources.get(f.key))
+            .filter_map(|v| crate::model::quantity::Quantity::parse(v))
+            .map(|q| (q.0 * unit).ceil() as u64 * pods)
+            .sum()
+    };
+    let cpu = |bound: &str| format!("{}m", total("cpu", bound, 1000.0));
+    let memory = |bound: &str| format!("{}Mi", total("memory", bound, 1.0).div_ceil(1_048_576));
+    json!({
+        "pods": (DEPLOYMENTS.len() as u32 * (replicas + 1)).to_string(),
+        "requests_cpu": cpu("requests"),
+        "limits_cpu": cpu("limits"),
+        "requests_memory": memory("requests"),
+        "limits_memory": memory("limits"),
+    })
 }
 
 /// JSON6902 operations for one Deployment. `test` operations make kustomize fail loudly if the

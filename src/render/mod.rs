@@ -7,6 +7,7 @@
 pub mod crd;
 pub mod engine;
 pub mod guild;
+pub mod project;
 pub mod scaffold;
 pub mod tenant;
 
@@ -22,6 +23,10 @@ use crate::validate::Model;
 pub const APPLICATION_SET_PATH: &str = "kustomize/argocd/applicationset.yaml";
 /// Where the tenants' ApplicationSet is written.
 pub const TENANTS_APPLICATION_SET_PATH: &str = "kustomize/argocd/tenants-applicationset.yaml";
+/// Where the AppProjects are written.
+pub const APP_PROJECTS_PATH: &str = "kustomize/argocd/appprojects.yaml";
+/// The kustomization that applies everything in `kustomize/argocd/` at once.
+pub const ARGOCD_KUSTOMIZATION_PATH: &str = "kustomize/argocd/kustomization.yaml";
 /// Where the per-guild overlays are written; everything below is generated.
 pub const GUILD_OVERLAYS_DIR: &str = "kustomize/guilds";
 
@@ -32,22 +37,44 @@ pub type Files = BTreeMap<String, String>;
 pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<Files> {
     let mut files = Files::new();
     for guild in model.guilds.values() {
-        let (path, text) = guild::render_overlay(model, guild, templates)?;
-        files.insert(path, text);
+        files.extend(guild::render_overlay(model, guild, templates)?);
     }
+    let projects = &model.config.argocd.projects;
     let text = templates.render(
         templates.application_set(),
-        json!({ "argocd": model.config.argocd }),
+        json!({
+            "argocd": model.config.argocd,
+            // Filled in by Argo CD from each guild file: the project of the file's tier.
+            "project": projects.guild_project("{{ .tier }}"),
+        }),
     )?;
     files.insert(APPLICATION_SET_PATH.to_string(), text);
+    let text = templates.render(
+        crate::embedded::APP_PROJECTS.path,
+        json!({
+            "argocd": model.config.argocd,
+            "projects_config": projects,
+            "projects": project::app_projects(&model.config, model.tenants.values()),
+        }),
+    )?;
+    files.insert(APP_PROJECTS_PATH.to_string(), text);
+    let text = templates.render(crate::embedded::ARGOCD_KUSTOMIZATION.path, json!({}))?;
+    files.insert(ARGOCD_KUSTOMIZATION_PATH.to_string(), text);
     for tenant in model.tenants.values() {
-        files.extend(tenant::render_overlay(
+        let owner = crate::secret::Owner::tenant(&tenant.spec.tenant_id);
+        files.extend(tenant::render_overlay_with_secrets(
             &model.config.tenants,
             tenant,
+            &crate::secret::overlay_refs(&owner, &model.secrets),
             templates,
         )?);
     }
-    let context = json!({ "argocd": model.config.argocd, "tenants": model.config.tenants });
+    crate::secret::render_overlay_files(model, &mut files)?;
+    let context = json!({
+        "argocd": model.config.argocd,
+        "tenants": model.config.tenants,
+        "project": projects.tenant_project("{{ .tenant_type }}"),
+    });
     let text = templates.render(crate::embedded::TENANTS_APPLICATION_SET.path, context)?;
     files.insert(TENANTS_APPLICATION_SET_PATH.to_string(), text);
     files.insert(

@@ -11,6 +11,7 @@ use crate::config::TenantSettings;
 use crate::embedded::{EmbeddedFile, tenant as templates_of};
 use crate::error::Result;
 use crate::model::Tenant;
+use crate::secret::OverlayRefs;
 
 /// Where tenant overlays are written; everything below is generated.
 pub const TENANT_OVERLAYS_DIR: &str = "kustomize/tenants";
@@ -19,6 +20,16 @@ pub const TENANT_OVERLAYS_DIR: &str = "kustomize/tenants";
 pub fn render_overlay(
     settings: &TenantSettings,
     tenant: &Tenant,
+    templates: &Templates,
+) -> Result<Files> {
+    render_overlay_with_secrets(settings, tenant, &OverlayRefs::default(), templates)
+}
+
+/// Every file of one tenant's overlay, referencing the tenant's secrets (`secrets`).
+pub fn render_overlay_with_secrets(
+    settings: &TenantSettings,
+    tenant: &Tenant,
+    secrets: &OverlayRefs,
     templates: &Templates,
 ) -> Result<Files> {
     let context =
@@ -56,8 +67,16 @@ pub fn render_overlay(
         );
         names.push(name);
     }
+    names.extend(secrets.resources.iter().cloned());
     names.sort();
-    let kustomization = json!({ "source": context["source"], "files": names });
+    // Secrets (a KSOPS generator's output, ExternalSecrets) carry no namespace of their own.
+    let has_secrets = !secrets.generators.is_empty() || !secrets.resources.is_empty();
+    let kustomization = json!({
+        "source": context["source"],
+        "files": names,
+        "generators": secrets.generators,
+        "namespace": if has_secrets { tenant.namespace().ok() } else { None },
+    });
     files.insert(
         format!("{dir}/kustomization.yaml"),
         templates.render(templates_of::KUSTOMIZATION.path, kustomization)?,

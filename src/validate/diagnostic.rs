@@ -19,6 +19,12 @@ pub enum Severity {
 pub mod code {
     pub const YAML_SYNTAX: &str = "E100";
     pub const UNREADABLE: &str = "E101";
+    /// A symbolic link where tenantctl reads or writes (never followed).
+    pub const SYMLINK: &str = "E102";
+    /// A file tenantctl must write or remove that it did not generate (no generated header).
+    pub const NOT_GENERATED: &str = "E103";
+    /// A file in a generated folder that tenantctl did not generate: left as it is.
+    pub const NOT_GENERATED_KEPT: &str = "W103";
     pub const SCHEMA: &str = "E200";
     pub const UNKNOWN_FIELD: &str = "E201";
     pub const MISSING_FIELD: &str = "E202";
@@ -43,8 +49,17 @@ pub mod code {
     pub const BAD_LABEL: &str = "E316";
     pub const DUPLICATE_TENANT: &str = "E317";
     pub const CREDENTIALS_IN_URL: &str = "E318";
+    pub const CREDENTIAL: &str = "E319";
+    pub const BAD_SECRET_FILE: &str = "E320";
+    pub const RESERVED_NAMESPACE: &str = "E330";
+    pub const NAMESPACE_NOT_OWNED: &str = "E331";
+    pub const NAMESPACE_OF_GUILD: &str = "E332";
+    pub const DESTINATION_NOT_PERMITTED: &str = "E333";
+    pub const TEMPLATE_DELIMITERS: &str = "E334";
+    pub const DUPLICATE_ARGO_NAME: &str = "E335";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
+    pub const PROJECT_UNUSED: &str = "W102";
     pub const STALE_RENDER: &str = "E400";
     pub const MANIFEST_SCHEMA: &str = "E401";
     pub const MANIFEST_NO_SCHEMA: &str = "E402";

@@ -1,7 +1,9 @@
 //! Validation: schemas and rules over a [`Snapshot`], giving every problem as a [`Diagnostic`]
 //! and, when there is none, the [`Model`] that rendering works from.
 
+pub mod credentials;
 pub mod diagnostic;
+pub mod fence;
 pub mod formats;
 pub mod rules;
 pub mod schema;
@@ -55,6 +57,8 @@ pub struct Model {
     pub guilds: BTreeMap<String, Guild>,
     /// Tenants by tenantId.
     pub tenants: BTreeMap<String, Tenant>,
+    /// Secret files (`secrets/<owner>/<name>.yaml`), sorted by path.
+    pub secrets: Vec<crate::secret::SecretFile>,
 }
 
 impl Model {
@@ -105,7 +109,8 @@ impl Report {
 
 /// Checks every file of the snapshot: config, each guild (in parallel), then cross-file rules.
 pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
-    let mut diagnostics = Vec::new();
+    // Symbolic links found while reading (E102): errors, so nothing is rendered or written.
+    let mut diagnostics = snapshot.problems.clone();
     let config = check_config(snapshot, schemas, &mut diagnostics);
     let checked: Vec<(Vec<Diagnostic>, Option<Guild>)> = snapshot
         .guilds
@@ -133,6 +138,11 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
         }
     }
     diagnostics.extend(tenant_rules::tenant_uniqueness(&tenants));
+    if let Some(config) = &config {
+        diagnostics.extend(fence::tenant_namespace_rules(&tenants, &guilds, config));
+    }
+    diagnostics.extend(credentials::check(snapshot));
+    credentials::drop_repeats(&mut diagnostics);
     attach_source_lines(snapshot, &mut diagnostics);
     diagnostic::sort(&mut diagnostics);
     let has_error = diagnostics.iter().any(Diagnostic::is_error);
@@ -147,6 +157,7 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
                 .into_iter()
                 .map(|(_, _, t)| (t.spec.tenant_id.clone(), t))
                 .collect(),
+            secrets: crate::secret::entries(snapshot),
         }),
         _ => None,
     };
@@ -228,6 +239,7 @@ fn check_config(
                 &config,
                 &snapshot.overlays,
             ));
+            out.extend(fence::config_fence_rules(&file.path, document, &config));
             Some(config)
         }
         Err(error) => {

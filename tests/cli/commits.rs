@@ -11,6 +11,7 @@ use crate::support::{World, fails_with, ok, text};
 
 const GUILD_1: &str = "guilds/guild-1.yaml";
 const OVERLAY_1: &str = "kustomize/guilds/guild-1/kustomization.yaml";
+const ISOLATION_1: &str = "kustomize/guilds/guild-1/isolation.yaml";
 
 /// Writes an executable hook script `name` into `dir`.
 fn write_hook(dir: &Path, name: &str, script: &str) {
@@ -94,7 +95,7 @@ fn a_failing_pre_commit_hook_stops_the_command_with_its_output_and_commits_nothi
         "shows the hook's output: {out}"
     );
     assert!(out.contains("--no-verify"), "says how to skip it: {out}");
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
     assert_eq!(
         world.git(&["status", "--porcelain"]),
         "",
@@ -127,7 +128,7 @@ fn a_pre_commit_hook_found_through_core_hooks_path_runs_too() {
         out.contains("refused by the shared hooks directory"),
         "the core.hooksPath hook ran and its stdout is shown: {out}"
     );
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
 
     // An absolute core.hooksPath outside the repo works the same.
     let outside = world.path().join("hooks-outside");
@@ -142,7 +143,7 @@ fn a_pre_commit_hook_found_through_core_hooks_path_runs_too() {
         3,
     );
     assert!(out.contains("refused from outside"), "{out}");
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
 }
 
 #[test]
@@ -191,7 +192,7 @@ fn a_commit_msg_hook_that_fails_stops_the_command() {
         out.contains("commit message needs a JIRA- reference"),
         "{out}"
     );
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
 }
 
 #[test]
@@ -223,13 +224,13 @@ fn hooks_see_an_index_holding_exactly_the_new_commit() {
     let listed = std::fs::read_to_string(&seen).expect("the pre-commit hook ran");
     assert_eq!(
         listed.lines().collect::<Vec<_>>(),
-        [GUILD_1, OVERLAY_1],
+        [GUILD_1, ISOLATION_1, OVERLAY_1],
         "the pre-commit hook saw exactly the commit's paths"
     );
     let listed = std::fs::read_to_string(&seen_msg).expect("prepare-commit-msg ran");
     assert_eq!(
         listed.lines().collect::<Vec<_>>(),
-        ["source=message", GUILD_1, OVERLAY_1],
+        ["source=message", GUILD_1, ISOLATION_1, OVERLAY_1],
     );
     let status = world.git(&["status", "--porcelain"]);
     assert!(
@@ -416,7 +417,7 @@ fn a_signing_key_that_is_missing_fails_before_anything_is_committed() {
     );
     assert!(out.contains("signing the commit failed"), "{out}");
     assert!(out.contains("user.signingkey"), "says what to check: {out}");
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {
@@ -746,7 +747,7 @@ fn a_detached_head_is_refused_before_anything_is_written() {
     );
     assert!(out.contains("HEAD is detached"), "{out}");
     assert!(out.contains("git switch main"), "the fix: {out}");
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
     let symbolic = world.git_in(&world.platform(), &["symbolic-ref", "-q", "HEAD"]);
     assert!(!symbolic.status.success(), "still detached");
 }
@@ -779,7 +780,7 @@ fn a_rebase_in_progress_is_refused_before_anything_is_written() {
         out.contains("git rebase --continue") && out.contains("git rebase --abort"),
         "the fix: {out}"
     );
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
     assert!(
         world.platform().join(".git/rebase-merge").exists(),
         "the rebase is left as it was"
@@ -809,7 +810,7 @@ fn a_merge_in_progress_is_refused_before_anything_is_written() {
     );
     assert!(out.contains("a merge is in progress"), "{out}");
     assert!(out.contains("git merge --abort"), "the fix: {out}");
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
 }
 
 #[test]
@@ -838,7 +839,7 @@ fn an_index_lock_is_waited_for_then_refused_naming_the_file() {
         out.contains(&format!("rm {}", shown.display())),
         "the fix: {out}"
     );
-    before.unchanged(&world, &[GUILD_1, OVERLAY_1]);
+    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
     assert!(
         lock.exists(),
         "the lock is not removed behind the user's back"
@@ -938,6 +939,7 @@ fn branch_pushes_a_review_branch_and_leaves_main_alone() {
         text(&changed.stdout).lines().collect::<Vec<_>>(),
         [
             "guilds/guild-9.yaml",
+            "kustomize/guilds/guild-9/isolation.yaml",
             "kustomize/guilds/guild-9/kustomization.yaml"
         ]
     );

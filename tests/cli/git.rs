@@ -16,6 +16,7 @@ fn unrelated_user_edits_stay_out_of_the_commit_and_staged_stays_staged() {
         committed.lines().collect::<Vec<_>>(),
         [
             "guilds/guild-1.yaml",
+            "kustomize/guilds/guild-1/isolation.yaml",
             "kustomize/guilds/guild-1/kustomization.yaml"
         ]
     );

@@ -3,11 +3,13 @@
 
 use crate::support::{World, ok};
 
-const SCAFFOLD: [&str; 30] = [
+const SCAFFOLD: [&str; 35] = [
     ".gitignore",
     "Makefile",
     "guilds/README.md",
     "kustomize/argocd/applicationset.yaml",
+    "kustomize/argocd/appprojects.yaml",
+    "kustomize/argocd/kustomization.yaml",
     "kustomize/argocd/tenants-applicationset.yaml",
     "kustomize/base/guild-resources.yaml",
     "kustomize/crds/tenant-crd.yaml",
@@ -20,6 +22,9 @@ const SCAFFOLD: [&str; 30] = [
     "schemas/guild.schema.json",
     "schemas/tenant.schema.json",
     "templates/applicationset.yaml.j2",
+    "templates/appprojects.yaml.j2",
+    "templates/argocd-kustomization.yaml.j2",
+    "templates/guild-isolation.yaml.j2",
     "templates/guild-kustomization.yaml.j2",
     "templates/tenant/availability.yaml.j2",
     "templates/tenant/backup.yaml.j2",
@@ -40,6 +45,7 @@ fn expected(guilds: &[&str]) -> Vec<String> {
     let mut files: Vec<String> = SCAFFOLD.iter().map(|s| s.to_string()).collect();
     for id in guilds {
         files.push(format!("guilds/guild-{id}.yaml"));
+        files.push(format!("kustomize/guilds/guild-{id}/isolation.yaml"));
         files.push(format!("kustomize/guilds/guild-{id}/kustomization.yaml"));
     }
     files.sort();
@@ -163,7 +169,10 @@ fn status_reports_settings_overlay_and_push_state() {
     let out = ok(&world.tenantctl(&["status", "555"]));
     assert!(out.contains("tier       pro"), "{out}");
     assert!(out.contains("replicas   2"), "{out}");
-    assert!(out.contains("kustomization.yaml is current"), "{out}");
+    assert!(
+        out.contains("kustomize/guilds/guild-555/ is current"),
+        "{out}"
+    );
     assert!(out.contains("1 commit(s) not pushed"), "{out}");
     assert!(out.contains("argocd     "), "{out}");
     ok(&world.tenantctl(&["push"]));

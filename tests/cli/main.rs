@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, a real bare git remote, real kubectl kustomize,
 //! check-jsonschema and kubernetes-validate as judges. One test binary, one module per area.
 
+mod boundary;
 mod ci_formats;
 mod commits;
 mod corpus;
@@ -8,6 +9,7 @@ mod demo;
 mod differential;
 mod escaping;
 mod extras;
+mod fence;
 mod fuzz_corpus;
 mod git;
 mod golden;
@@ -18,6 +20,7 @@ mod manifests;
 mod regression;
 mod remotes;
 mod render;
+mod secrets;
 mod servers;
 mod snapshots;
 mod support;

@@ -103,7 +103,7 @@ fn every_built_manifest_passes_kubernetes_validate_strict() {
 
 /// The CRD's OpenAPI schema as strict JSON Schema: objects with listed properties and no
 /// `x-kubernetes-preserve-unknown-fields` reject unknown keys, as kubeconform's strict mode does.
-fn strict_crd_schema(crd: &Path) -> Value {
+pub(crate) fn strict_crd_schema(crd: &Path) -> Value {
     let crd = parse_yaml(&std::fs::read_to_string(crd).expect("the vendored upstream CRD"));
     let mut schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone();
     fn tighten(node: &mut Value) {

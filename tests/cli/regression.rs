@@ -204,3 +204,196 @@ fn a_token_username_in_tenantctl_yaml_was_run_as_shell_code() {
     );
     assert!(!marker.exists(), "the user name ran as a command");
 }
+
+/// A file outside the platform repo (in the world's directory), for the boundary regressions.
+fn file_outside(world: &World, path: &str, text: &str) -> std::path::PathBuf {
+    let target = world.path().join("outside").join(path);
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, text).unwrap();
+    target
+}
+
+/// tenantctl `args` in the platform repo with 1 GiB of address space.
+fn tenantctl_in_a_gigabyte(world: &World, args: &str) -> std::process::Output {
+    let binary = assert_cmd::cargo::cargo_bin!("tenantctl");
+    std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!("ulimit -v 1048576; exec '{}' {args}", binary.display()),
+        ])
+        .current_dir(world.platform())
+        .env("HOME", world.home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn render_deleted_files_outside_the_repo_through_a_symlinked_overlay_folder() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let text = world.read("kustomize/guilds/guild-1/kustomization.yaml");
+    let theirs = file_outside(&world, "overlays/guild-9/kustomization.yaml", &text);
+    std::fs::remove_dir_all(world.platform().join("kustomize/guilds")).unwrap();
+    std::os::unix::fs::symlink(
+        world.path().join("outside/overlays"),
+        world.platform().join("kustomize/guilds"),
+    )
+    .unwrap();
+    let out = fails_with(&world.tenantctl(&["render"]), 1);
+    assert!(out.contains("kustomize/guilds:1:1: error[E102]"), "{out}");
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), text);
+}
+
+#[test]
+fn create_guild_wrote_through_a_symlinked_guilds_folder_and_overlay_folder() {
+    let world = World::new();
+    world.platform_with_remote();
+    let readme = world.read("guilds/README.md");
+    file_outside(&world, "guilds/README.md", &readme);
+    std::fs::remove_dir_all(world.platform().join("guilds")).unwrap();
+    std::os::unix::fs::symlink(
+        world.path().join("outside/guilds"),
+        world.platform().join("guilds"),
+    )
+    .unwrap();
+    fails_with(
+        &world.tenantctl(&["create-guild", "5", "--tier", "free", "--no-commit"]),
+        1,
+    );
+    assert!(!world.path().join("outside/guilds/guild-5.yaml").exists());
+
+    std::fs::remove_file(world.platform().join("guilds")).unwrap();
+    world.git(&["checkout", "--", "guilds"]);
+    std::fs::create_dir_all(world.path().join("outside/guild-6")).unwrap();
+    std::fs::create_dir_all(world.platform().join("kustomize/guilds")).unwrap();
+    std::os::unix::fs::symlink(
+        world.path().join("outside/guild-6"),
+        world.platform().join("kustomize/guilds/guild-6"),
+    )
+    .unwrap();
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "6", "--tier", "free", "--no-commit"]),
+        1,
+    );
+    assert!(
+        out.contains("kustomize/guilds/guild-6:1:1: error[E102]"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read_dir(world.path().join("outside/guild-6"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written outside"
+    );
+}
+
+#[test]
+fn validate_render_check_and_diff_printed_the_target_of_a_committed_symlink() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let secret = file_outside(&world, "secret.env", "API_TOKEN=s3cr3t-4711\n");
+    let path = world
+        .platform()
+        .join("kustomize/guilds/guild-1/kustomization.yaml");
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&secret, &path).unwrap();
+    world.git(&["commit", "-qam", "a link"]);
+    for args in [&["validate"][..], &["render", "--check"], &["diff"]] {
+        let out = fails_with(&world.tenantctl(args), 1);
+        assert!(!out.contains("s3cr3t"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn a_symlinked_template_rendered_its_target_into_the_overlays() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let path = "templates/guild-kustomization.yaml.j2";
+    let template = world.read(path);
+    let theirs = file_outside(
+        &world,
+        "t.j2",
+        &format!("{template}# API_TOKEN=s3cr3t-4711\n"),
+    );
+    std::fs::remove_file(world.platform().join(path)).unwrap();
+    std::os::unix::fs::symlink(&theirs, world.platform().join(path)).unwrap();
+    let out = fails_with(&world.tenantctl(&["render"]), 1);
+    assert!(out.contains(&format!("{path}:1:1: error[E102]")), "{out}");
+    assert!(
+        !world
+            .read("kustomize/guilds/guild-1/kustomization.yaml")
+            .contains("s3cr3t")
+    );
+}
+
+#[test]
+fn a_symlinked_guild_file_was_silently_skipped() {
+    let world = World::new();
+    world.platform_with_remote();
+    let theirs = file_outside(&world, "guild-7.yaml", "guild_id: \"7\"\ntier: \"free\"\n");
+    std::os::unix::fs::symlink(&theirs, world.platform().join("guilds/guild-7.yaml")).unwrap();
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("guilds/guild-7.yaml:1:1: error[E102]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_huge_guild_file_was_read_whole_before_the_size_check() {
+    let world = World::new();
+    world.platform_with_remote();
+    std::fs::File::create(world.platform().join("guilds/guild-9.yaml"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let out = tenantctl_in_a_gigabyte(&world, "validate");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("guilds/guild-9.yaml:1:1: error[E101]: file is 3221225472 bytes"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_template_symlinked_to_dev_zero_was_read_until_memory_ran_out() {
+    let world = World::new();
+    world.platform_with_remote();
+    let path = "templates/tenant/params.yaml.j2";
+    std::fs::remove_file(world.platform().join(path)).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", world.platform().join(path)).unwrap();
+    let out = tenantctl_in_a_gigabyte(&world, "render");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{path}:1:1: error[E102]")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn create_guild_deleted_hand_written_files_in_a_guild_overlay_folder() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "free"]));
+    let notes = "kustomize/guilds/guild-2/NOTES.md";
+    world.write(notes, "hand-written\n");
+    world.git(&["add", notes]);
+    world.git(&["commit", "-qm", "notes"]);
+    ok(&world.tenantctl(&["push"]));
+    let out = ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
+    assert!(
+        out.contains(&format!(
+            "note: {notes} is not generated by tenantctl: left as it is"
+        )),
+        "{out}"
+    );
+    assert!(world.remote_files().contains(&notes.to_string()));
+    assert_eq!(world.read(notes), "hand-written\n");
+}

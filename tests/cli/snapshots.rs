@@ -4,7 +4,7 @@
 use crate::support::{World, ok};
 
 /// Every command (with subcommand where there is one), for tests that must cover them all.
-pub const COMMANDS: [&str; 23] = [
+pub const COMMANDS: [&str; 26] = [
     "init",
     "create-guild",
     "update-guild",
@@ -28,6 +28,9 @@ pub const COMMANDS: [&str; 23] = [
     "crd",
     "migrate prstack",
     "schema",
+    "secret set",
+    "secret list",
+    "secret rm",
 ];
 
 #[test]

@@ -1,0 +1,308 @@
+//! The fence around tenants: AppProjects Argo CD enforces, owned namespaces, literal template
+//! values, guild isolation, and deploying everything Argo CD needs.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::manifests::strict_crd_schema;
+use crate::support::{
+    World, fails_with, kubernetes_validate_overlay, kustomize_build, ok, parse_yaml_stream,
+    require_tool, text,
+};
+
+fn apps_json(world: &World) -> Vec<Value> {
+    let out = ok(&world.tenantctl(&["apps", "--output", "json"]));
+    serde_json::from_str(&out).expect("apps --output json")
+}
+
+/// Writes each document of `file` as JSON and checks it with check-jsonschema against the
+/// strict schema of `crd`.
+fn check_against_crd(world: &World, file: &str, kind: &str, crd: &str) -> usize {
+    let checker = require_tool("check-jsonschema", "pip install check-jsonschema");
+    let crd = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/schemas/argocd")
+        .join(crd);
+    let schema = world.path().join(format!("{kind}.schema.json"));
+    std::fs::write(&schema, strict_crd_schema(&crd).to_string()).unwrap();
+    let documents: Vec<Value> = parse_yaml_stream(&world.read(file))
+        .into_iter()
+        .filter(|d| d["kind"] == kind)
+        .collect();
+    for (i, document) in documents.iter().enumerate() {
+        let instance = world.path().join(format!("{kind}-{i}.json"));
+        std::fs::write(&instance, document.to_string()).unwrap();
+        let out = Command::new(&checker)
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(&instance)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{file} #{i} against {}: {}{}",
+            crd.display(),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    documents.len()
+}
+
+#[test]
+fn rendered_app_projects_and_application_sets_validate_against_the_upstream_crds() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    let projects = check_against_crd(
+        &world,
+        "kustomize/argocd/appprojects.yaml",
+        "AppProject",
+        "appproject-crd.yaml",
+    );
+    assert_eq!(projects, 5, "free, pro, and three tenant types");
+    for file in [
+        "kustomize/argocd/applicationset.yaml",
+        "kustomize/argocd/tenants-applicationset.yaml",
+    ] {
+        assert_eq!(
+            check_against_crd(&world, file, "ApplicationSet", "applicationset-crd.yaml"),
+            1
+        );
+    }
+    let projects = parse_yaml_stream(&world.read("kustomize/argocd/appprojects.yaml"));
+    let free = projects
+        .iter()
+        .find(|p| p["metadata"]["name"] == "guilds-free")
+        .expect("a project for the free tier");
+    assert_eq!(free["spec"]["destinations"][0]["namespace"], "guild-*");
+    assert_eq!(
+        free["spec"]["clusterResourceWhitelist"],
+        serde_json::json!([{ "group": "", "kind": "Namespace" }])
+    );
+    assert_eq!(
+        free["spec"]["sourceRepos"][0],
+        parse_yaml_stream(&world.read("kustomize/argocd/applicationset.yaml"))[0]["spec"]["template"]
+            ["spec"]["source"]["repoURL"]
+    );
+    // Every Application is in its own project, none in `default`.
+    for app in apps_json(&world) {
+        assert_ne!(app["project"], "default", "{app}");
+        assert_eq!(app["permitted"], true, "{app}");
+    }
+}
+
+#[test]
+fn hand_planted_files_naming_kube_system_are_refused_by_the_projects_and_by_validate() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    // Bypassing tenantctl: a tenant params file that sends its Application to kube-system,
+    // and a guild file whose tier names no project of ours.
+    let params = "tenant_id: shop-a\nnamespace: kube-system\ntenant_type: staging\n";
+    world.write("kustomize/tenants/shop-a/params.yaml", params);
+    world.write(
+        "guilds/guild-2.yaml",
+        "guild_id: \"2\"\ntier: \"kube-system\"\n",
+    );
+    let apps = apps_json(&world);
+    let tenant = apps
+        .iter()
+        .find(|a| a["name"] == "tenant-shop-a")
+        .expect("the tenant's Application");
+    assert_eq!(tenant["namespace"], "kube-system");
+    assert_eq!(tenant["project"], "tenants-staging");
+    assert_eq!(tenant["permitted"], false, "{tenant}");
+    assert!(
+        tenant["refused"]
+            .as_str()
+            .unwrap()
+            .contains("does not permit namespace `kube-system`"),
+        "{tenant}"
+    );
+    let guild = apps
+        .iter()
+        .find(|a| a["name"] == "guild-2")
+        .expect("the planted guild's Application");
+    assert_eq!(guild["project"], "guilds-kube-system");
+    assert_eq!(guild["permitted"], false, "no such project: {guild}");
+    // The rendered project itself, read with Argo CD's glob rules, allows only tenant-* and pr-*.
+    let projects = parse_yaml_stream(&world.read("kustomize/argocd/appprojects.yaml"));
+    let staging = projects
+        .iter()
+        .find(|p| p["metadata"]["name"] == "tenants-staging")
+        .unwrap();
+    let globs: Vec<&str> = staging["spec"]["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["namespace"].as_str().unwrap())
+        .collect();
+    assert_eq!(globs, ["tenant-*", "pr-*"]);
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("E333") && out.contains("kube-system"),
+        "validate fails on it: {out}"
+    );
+}
+
+fn tenant_with_pattern(world: &World, id: &str, pattern: &str) -> String {
+    let manifest = world.path().join(format!("{id}.yaml"));
+    std::fs::write(
+        &manifest,
+        format!(
+            "apiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: {id}\nspec:\n  tenantId: {id}\n  tenantType: staging\n  active: true\n  namespaceConfig:\n    pattern: \"{pattern}\"\n"
+        ),
+    )
+    .unwrap();
+    manifest.to_str().unwrap().to_string()
+}
+
+#[test]
+fn tenants_cannot_claim_reserved_guild_or_other_tenants_namespaces() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "5", "--tier", "free"]));
+    let cases = [
+        ("sys", "kube-system", "E330"),
+        ("argo", "argocd", "E330"),
+        ("plain", "shop", "E331"),
+        ("guild-5", "{tenantId}", "E332"),
+    ];
+    for (id, pattern, code) in cases {
+        let manifest = tenant_with_pattern(&world, id, pattern);
+        let out = fails_with(
+            &world.tenantctl(&["create-tenant", "--from-file", &manifest]),
+            1,
+        );
+        assert!(out.contains(code), "{id} with {pattern}: {out}");
+        assert!(!world.platform().join(format!("tenants/{id}.yaml")).exists());
+    }
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    let manifest = tenant_with_pattern(&world, "shop-b", "tenant-shop-a-staging-{suffix}");
+    let out = fails_with(
+        &world.tenantctl(&["create-tenant", "--from-file", &manifest]),
+        1,
+    );
+    assert!(out.contains("E331") || out.contains("E317"), "{out}");
+}
+
+#[test]
+fn go_template_delimiters_in_tenantctl_yaml_are_refused_not_run_by_argo_cd() {
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml");
+    let revision = config
+        .lines()
+        .find(|l| l.trim_start().starts_with("targetRevision:"))
+        .unwrap()
+        .to_string();
+    world.write(
+        "tenantctl.yaml",
+        &config.replace(&revision, "  targetRevision: \"{{ .tier }}\""),
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("E334") && out.contains("argocd.targetRevision"),
+        "{out}"
+    );
+    let out = fails_with(&world.tenantctl(&["render"]), 1);
+    assert!(out.contains("E334"), "render refuses too: {out}");
+    let set = &parse_yaml_stream(&world.read("kustomize/argocd/applicationset.yaml"))[0];
+    assert_ne!(
+        set["spec"]["template"]["spec"]["source"]["targetRevision"], "{{ .tier }}",
+        "nothing rendered"
+    );
+}
+
+#[test]
+fn two_application_sets_with_one_name_are_refused() {
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml");
+    world.write(
+        "tenantctl.yaml",
+        &format!(
+            "{}tenants:\n  applicationSetName: frolf-bot-guilds\n",
+            config
+        ),
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(out.contains("E335"), "{out}");
+}
+
+#[test]
+fn guild_overlays_hold_quota_limits_and_network_policy_free_smaller_than_pro() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
+    let quota = |overlay: &str| -> Value {
+        let built = kustomize_build(&world, overlay);
+        for kind in ["ResourceQuota", "LimitRange", "NetworkPolicy"] {
+            assert!(
+                built.iter().any(|m| m["kind"] == kind),
+                "{overlay} has a {kind}"
+            );
+        }
+        let deny = built
+            .iter()
+            .find(|m| m["metadata"]["name"] == "default-deny-ingress")
+            .expect("default deny");
+        assert_eq!(deny["spec"]["podSelector"], serde_json::json!({}));
+        assert_eq!(
+            deny["metadata"]["namespace"],
+            overlay.rsplit('/').next().unwrap()
+        );
+        built
+            .into_iter()
+            .find(|m| m["kind"] == "ResourceQuota")
+            .unwrap()["spec"]["hard"]
+            .clone()
+    };
+    let free = quota("kustomize/guilds/guild-1");
+    let pro = quota("kustomize/guilds/guild-2");
+    let millis = |v: &Value| {
+        v.as_str()
+            .unwrap()
+            .trim_end_matches('m')
+            .parse::<u64>()
+            .unwrap()
+    };
+    let mebis = |v: &Value| {
+        v.as_str()
+            .unwrap()
+            .trim_end_matches("Mi")
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert!(millis(&free["limits.cpu"]) < millis(&pro["limits.cpu"]));
+    assert!(mebis(&free["limits.memory"]) < mebis(&pro["limits.memory"]));
+    // Free: 1 replica + 1 surge pod of each Deployment at the tier's limits (100m + 200m).
+    assert_eq!(free["limits.cpu"], "600m");
+    assert_eq!(free["pods"], "4");
+    for overlay in ["kustomize/guilds/guild-1", "kustomize/guilds/guild-2"] {
+        let report = kubernetes_validate_overlay(&world, overlay);
+        assert!(report.contains("passed"), "{report}");
+    }
+}
+
+#[test]
+fn deploying_applies_every_app_project_and_application_set_at_once() {
+    let world = World::new();
+    world.platform_with_remote();
+    let built = kustomize_build(&world, "kustomize/argocd");
+    let kinds: Vec<&str> = built.iter().filter_map(|m| m["kind"].as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "ApplicationSet").count(), 2);
+    assert_eq!(kinds.iter().filter(|k| **k == "AppProject").count(), 5);
+    let makefile = world.read("Makefile");
+    assert!(
+        makefile.contains("kubectl apply -k kustomize/argocd"),
+        "{makefile}"
+    );
+    let own =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Makefile")).unwrap();
+    assert!(own.contains("kubectl apply -k kustomize/argocd"));
+}
