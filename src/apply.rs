@@ -398,14 +398,25 @@ pub fn write_atomic(root: &Path, path: &str, bytes: &[u8]) -> Result<()> {
     let dir = chain.last().expect("the root is open");
     check_target(dir, name, path)?;
     let (temp_name, temp) = create_temp(dir, path)?;
+    // A file that exists keeps its mode (0640, 0755, ...); a new one gets 0666 minus the umask.
+    let kept_mode = rustix::fs::statat(dir, *name, AtFlags::SYMLINK_NOFOLLOW)
+        .ok()
+        .map(|stat| Mode::from_raw_mode(stat.st_mode & 0o7777));
+    if let Some(mode) = kept_mode
+        && let Err(e) = rustix::fs::fchmod(&temp, mode)
+    {
+        let _ = rustix::fs::unlinkat(dir, temp_name.as_str(), AtFlags::empty());
+        return Err(io_error("keeping the mode of", path, e));
+    }
     let mut file = std::fs::File::from(temp);
     let written = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| anyhow::anyhow!("writing {path}: {e}"))
+        .with_context(|| format!("writing {path}"))
         .and_then(|()| {
             rustix::fs::renameat(dir, temp_name.as_str(), dir, *name)
-                .map_err(|e| anyhow::anyhow!("writing {path}: {}", std::io::Error::from(e)))
+                .map_err(std::io::Error::from)
+                .with_context(|| format!("writing {path}"))
         });
     if let Err(error) = written {
         let _ = rustix::fs::unlinkat(dir, temp_name.as_str(), AtFlags::empty());

@@ -9,7 +9,9 @@ Exit codes:
   0  success
   1  invalid configuration, or rendered files out of date
   2  usage error: a bad argument or an unknown guild
-  3  git or remote failure (nothing pushed, or the cluster unreachable)";
+  3  git or remote failure (nothing pushed, or the cluster unreachable)
+  4  internal or I/O error (a file that cannot be read or written)
+A closed pipe (`tenantctl list | head -1`) ends a command quietly with 0.";
 
 /// Multi-tenant Kubernetes the GitOps way: one YAML file per guild, validated, rendered into
 /// Kustomize overlays and an Argo CD ApplicationSet, committed and pushed.
@@ -82,7 +84,7 @@ pub enum Command {
         after_help = "Examples:\n  tenantctl create-guild 123456789 --tier free\n  tenantctl create-guild 987654321 --tier pro --set backend_memory_limit=1Gi"
     )]
     CreateGuild {
-        /// The Discord guild (server) ID: 1 to 20 digits
+        /// The Discord guild (server) ID: 1 to 20 digits, fitting in 64 bits
         id: String,
         /// The service tier, one of the tiers in tenantctl.yaml
         #[arg(long)]
@@ -272,12 +274,16 @@ pub enum Command {
     Diff,
     /// List, offline, the Argo CD Applications the rendered ApplicationSets will generate
     #[command(
-        after_help = "Evaluates each ApplicationSet's git files generator and template against the files in\nthis repo, as the Argo CD controller would, without a cluster.\n\nExamples:\n  tenantctl apps\n  tenantctl apps --output json"
+        after_help = "Evaluates each ApplicationSet's git files generator and template against the committed\nfiles (HEAD), as the Argo CD controller would, without a cluster: git pathspec globs, symbolic\nlinks followed, YAML read as Argo CD reads it, duplicate names dropped as Argo CD drops them.\n\nExamples:\n  tenantctl apps\n  tenantctl apps --worktree\n  tenantctl apps --output json"
     )]
     Apps {
         /// Output format
         #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
+        /// Read the work tree, uncommitted files included, instead of the committed HEAD that
+        /// Argo CD reads once it is pushed
+        #[arg(long)]
+        worktree: bool,
     },
     /// Print a shell completion script
     #[command(

@@ -3,7 +3,7 @@
 //! A config repo's copy of a file (same relative path) overrides the embedded one, so teams can
 //! change a template without rebuilding tenantctl; `tenantctl init` writes these out.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::source::Source;
 
 /// A file shipped inside the binary: its path in a config repo and its default text.
@@ -106,8 +106,16 @@ pub mod scaffold {
 /// The text of `file` as the repo in `source` has it, or the embedded default.
 pub fn read_or_default(source: &dyn Source, file: EmbeddedFile) -> Result<String> {
     match source.read(file.path)? {
-        Some(bytes) => String::from_utf8(bytes)
-            .map_err(|_| anyhow::anyhow!("reading {}: it is not UTF-8 text", file.path).into()),
+        Some(bytes) => String::from_utf8(bytes).map_err(|e| {
+            Error::config(
+                anyhow::Error::new(e.utf8_error())
+                    .context(format!("reading {}: it is not UTF-8 text", file.path)),
+                format!(
+                    "fix {} in the repo, or delete it to use the built-in default",
+                    file.path
+                ),
+            )
+        }),
         None => Ok(file.text.to_string()),
     }
 }

@@ -1,7 +1,8 @@
 //! The library's error type and the exit code each kind of failure maps to.
 //!
 //! Exit codes are a promise to scripts and CI: 0 ok, 1 invalid config or stale render,
-//! 2 usage (a wrong argument, an unknown ID), 3 git or remote failure.
+//! 2 usage (a wrong argument, an unknown ID), 3 git or remote failure, 4 an unexpected I/O or
+//! internal error (a file that cannot be read or written, a full disk).
 
 use crate::validate::diagnostic::Diagnostic;
 
@@ -12,6 +13,7 @@ pub enum ExitCode {
     Invalid = 1,
     Usage = 2,
     Git = 3,
+    Internal = 4,
 }
 
 /// A failure, sorted by who can fix it.
@@ -35,6 +37,12 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// The repo's own templates or schemas are broken: a configuration error, like `Invalid`.
+    #[error("{error}")]
+    Config {
+        error: anyhow::Error,
+        hint: Option<String>,
+    },
     /// Reading or writing files, or anything else that is not the user's configuration.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -44,6 +52,14 @@ impl Error {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// A broken template or schema in the repo; `error` keeps its causes.
+    pub fn config(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> Self {
+        Error::Config {
+            error: error.into(),
             hint: Some(hint.into()),
         }
     }
@@ -58,16 +74,29 @@ impl Error {
     /// The exit code this failure maps to.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Invalid(_) | Error::Stale { .. } | Error::Other(_) => ExitCode::Invalid,
+            Error::Invalid(_) | Error::Stale { .. } | Error::Config { .. } => ExitCode::Invalid,
             Error::Usage { .. } => ExitCode::Usage,
             Error::Git { .. } => ExitCode::Git,
+            Error::Other(_) => ExitCode::Internal,
+        }
+    }
+
+    /// The causes under the top message, outermost first (empty when there are none).
+    pub fn causes(&self) -> Vec<String> {
+        match self {
+            Error::Other(error) | Error::Config { error, .. } => {
+                error.chain().skip(1).map(ToString::to_string).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
     /// A line that tells the user what to do next, where there is one.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Usage { hint, .. } | Error::Git { hint, .. } => hint.as_deref(),
+            Error::Usage { hint, .. } | Error::Git { hint, .. } | Error::Config { hint, .. } => {
+                hint.as_deref()
+            }
             Error::Stale { .. } => Some("run `tenantctl render` and commit the result"),
             Error::Invalid(_) | Error::Other(_) => None,
         }

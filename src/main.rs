@@ -14,7 +14,10 @@ const VERSION: &str = concat!(
 );
 
 fn main() {
-    let matches = cli::Cli::command().version(VERSION).get_matches();
+    let matches = cli::Cli::command()
+        .version(VERSION)
+        .try_get_matches()
+        .unwrap_or_else(|e| exit_clap(e));
     let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     commands::output::init_colour(cli.global.color);
     let code = match commands::run(cli) {
@@ -24,5 +27,19 @@ fn main() {
             error.exit_code()
         }
     };
+    commands::output::flush_stdout();
     std::process::exit(code as i32);
+}
+
+/// `--help`, `--version` and usage errors, printed by clap; stdout that fails (a closed pipe)
+/// follows the policy of every other command's output.
+fn exit_clap(error: clap::Error) -> ! {
+    if error.use_stderr() {
+        error.exit()
+    }
+    if let Err(io) = error.print() {
+        commands::output::stdout_failed(io);
+    }
+    commands::output::flush_stdout();
+    std::process::exit(error.exit_code())
 }

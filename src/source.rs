@@ -10,6 +10,7 @@
 //! bounded before it happens: the size is checked on the open handle and at most
 //! [`MAX_READ_BYTES`] + 1 bytes are read; FIFOs, devices and sockets are never read.
 
+use anyhow::Context as _;
 use std::io::Read as _;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -290,7 +291,7 @@ fn read_bounded(fd: OwnedFd, path: &str) -> Result<Fetched> {
     std::fs::File::from(fd)
         .take(MAX_READ_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
+        .with_context(|| format!("reading {path}"))?;
     if bytes.len() as u64 > MAX_READ_BYTES {
         // It grew while being read.
         return Ok(Fetched::Refused(Refusal::TooLarge {
@@ -342,7 +343,7 @@ pub(crate) fn open_dirs(root: &Path, dirs: &[&str], create: bool) -> Result<Open
         Ok(fd) => fd,
         // No repo there (yet): nothing to read; writing creates nothing above the root.
         Err(Errno::NOENT | Errno::NOTDIR) => return Ok(Opened::Missing),
-        Err(e) => return Err(anyhow::anyhow!("opening {}: {e}", root.display()).into()),
+        Err(e) => return Err(io_error("opening", &root.display().to_string(), e)),
     };
     let mut chain = vec![root_fd];
     let mut so_far = String::new();
@@ -395,7 +396,9 @@ pub(crate) fn kind_at(dir: &OwnedFd, name: &str, shown: &str) -> Result<Option<E
 }
 
 pub(crate) fn io_error(doing: &str, path: &str, error: Errno) -> Error {
-    anyhow::anyhow!("{doing} {path}: {}", std::io::Error::from(error)).into()
+    anyhow::Error::new(std::io::Error::from(error))
+        .context(format!("{doing} {path}"))
+        .into()
 }
 
 #[cfg(test)]

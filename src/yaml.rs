@@ -32,6 +32,10 @@ pub struct Document {
     values: HashMap<String, Position>,
     /// JSON pointer of a mapping entry -> where its key starts.
     keys: HashMap<String, Position>,
+    /// JSON pointer of a value -> its byte range in the text, and whether it is an alias.
+    spans: HashMap<String, (std::ops::Range<usize>, bool)>,
+    /// JSON pointer of a mapping entry -> the byte range of its key.
+    key_spans: HashMap<String, std::ops::Range<usize>>,
 }
 
 impl Document {
@@ -55,6 +59,20 @@ impl Document {
             .get(pointer)
             .copied()
             .unwrap_or_else(|| self.value_position(pointer))
+    }
+
+    /// The byte range of the value at exactly `pointer` in the parsed text, when known and the
+    /// value is written there (not an alias of a value written elsewhere).
+    pub fn value_span(&self, pointer: &str) -> Option<std::ops::Range<usize>> {
+        match self.spans.get(pointer) {
+            Some((range, false)) => Some(range.clone()),
+            _ => None,
+        }
+    }
+
+    /// The byte range of the key of the entry at exactly `pointer`, when known.
+    pub fn key_span(&self, pointer: &str) -> Option<std::ops::Range<usize>> {
+        self.key_spans.get(pointer).cloned()
     }
 }
 
@@ -108,6 +126,8 @@ pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
         value: Value::Null,
         values: HashMap::new(),
         keys: HashMap::new(),
+        spans: HashMap::new(),
+        key_spans: HashMap::new(),
     };
     document.value = document.absorb(root, String::new());
     Ok(document)
@@ -192,6 +212,13 @@ fn position_of_offset(bytes: &[u8], offset: usize) -> Position {
     }
 }
 
+fn byte_range(location: &serde_saphyr::Location) -> Option<std::ops::Range<usize>> {
+    let span = location.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    Some(start..start + len)
+}
+
 fn to_position(spanned: &serde_saphyr::Location) -> Position {
     Position {
         line: spanned.line().max(1) as usize,
@@ -203,6 +230,10 @@ impl Document {
     fn absorb(&mut self, node: Spanned<Node>, pointer: String) -> Value {
         self.values
             .insert(pointer.clone(), to_position(&node.referenced));
+        if let Some(range) = byte_range(&node.referenced) {
+            let alias = node.referenced != node.defined;
+            self.spans.insert(pointer.clone(), (range, alias));
+        }
         match node.value {
             Node::Null => Value::Null,
             Node::Bool(b) => Value::Bool(b),
@@ -221,6 +252,9 @@ impl Document {
                     let child = format!("{pointer}/{}", escape_pointer(&key.value));
                     self.keys
                         .insert(child.clone(), to_position(&key.referenced));
+                    if let Some(range) = byte_range(&key.referenced) {
+                        self.key_spans.insert(child.clone(), range);
+                    }
                     let value = self.absorb(value, child);
                     map.insert(key.value, value);
                 }
@@ -286,34 +320,108 @@ impl Document {
     }
 }
 
+/// What a YAML 1.1 reader resolves a plain scalar to, when not a string: the boolean and null
+/// forms and the int and float regular expressions of the YAML 1.1 type repository
+/// (yaml.org/type/bool.html, int.html, float.html, null.html), underscores and base 60 included;
+/// and, as go-yaml v2 (kubectl's and Argo CD's reader, through sigs.k8s.io/yaml) resolves a
+/// scalar starting with a digit or sign: underscores removed, then Go's `strconv.ParseInt` with
+/// base 0 (`0x`, `0o`, `0b`, leading-zero octal) or its float pattern (`1e10`, `09`).
 fn yaml11_reading(text: &str) -> Option<String> {
-    const TRUE: [&str; 8] = ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
-    const FALSE: [&str; 8] = ["n", "N", "no", "No", "NO", "off", "Off", "OFF"];
+    use std::sync::LazyLock;
+    static INT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
+        )
+        .expect("YAML 1.1 int")
+    });
+    static FLOAT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9.]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        )
+        .expect("YAML 1.1 float")
+    });
+    static GO_INT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"^[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$",
+        )
+        .expect("Go int")
+    });
+    static GO_FLOAT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+            .expect("go-yaml float")
+    });
+    const TRUE: [&str; 11] = [
+        "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+    ];
+    const FALSE: [&str; 11] = [
+        "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+    ];
     if TRUE.contains(&text) {
         return Some("the boolean true".into());
     }
     if FALSE.contains(&text) {
         return Some("the boolean false".into());
     }
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits.len() > 1
-        && digits.starts_with('0')
-        && digits.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
-        let value = i64::from_str_radix(digits, 8).ok()?;
-        return Some(format!("the octal number {value}"));
+    if matches!(text, "~" | "null" | "Null" | "NULL") {
+        return Some("null".into());
     }
-    let sexagesimal = digits.split(':').count() > 1
-        && digits.split(':').enumerate().all(|(i, part)| {
-            !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_digit())
-                && (i == 0 || part.len() == 2)
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let digits = unsigned.replace('_', "");
+    let go_number = text
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
+    let stripped = text.replace('_', "");
+    let sign = if negative { -1 } else { 1 };
+    if INT.is_match(text) || (go_number && GO_INT.is_match(&stripped)) {
+        if digits.contains(':') {
+            let value = digits.split(':').try_fold(0i64, |acc, part| {
+                acc.checked_mul(60)?.checked_add(part.parse::<i64>().ok()?)
+            });
+            return Some(match value {
+                Some(v) => format!("the base-60 number {}", sign * v),
+                None => "a base-60 number".into(),
+            });
+        }
+        let lower = digits.to_ascii_lowercase();
+        let parsed = if let Some(rest) = lower.strip_prefix("0b") {
+            i64::from_str_radix(rest, 2).ok().map(|v| ("binary ", v))
+        } else if let Some(rest) = lower.strip_prefix("0x") {
+            i64::from_str_radix(rest, 16)
+                .ok()
+                .map(|v| ("hexadecimal ", v))
+        } else if let Some(rest) = lower.strip_prefix("0o") {
+            i64::from_str_radix(rest, 8).ok().map(|v| ("octal ", v))
+        } else if lower.len() > 1 && lower.starts_with('0') {
+            i64::from_str_radix(&lower, 8).ok().map(|v| ("octal ", v))
+        } else {
+            lower.parse::<i64>().ok().map(|v| ("", v))
+        };
+        return Some(match parsed {
+            Some((base, v)) => format!("the {base}number {}", sign * v),
+            None => "an integer too large for 64 bits".into(),
         });
-    if sexagesimal {
-        let value = digits.split(':').fold(0i64, |acc, part| {
-            acc * 60 + part.parse::<i64>().unwrap_or(0)
+    }
+    let spec_float = FLOAT.is_match(text) && text.bytes().any(|b| b != b'.');
+    if spec_float || (go_number && GO_FLOAT.is_match(&stripped)) {
+        let lower = digits.to_ascii_lowercase();
+        if lower == ".inf" {
+            return Some(format!("{}infinity", if negative { "minus " } else { "" }));
+        }
+        if lower == ".nan" {
+            return Some("not-a-number (NaN)".into());
+        }
+        if digits.contains(':') {
+            return Some("a base-60 floating-point number".into());
+        }
+        return Some(match digits.parse::<f64>() {
+            Ok(v) => format!("the number {}", if negative { -v } else { v }),
+            Err(_) => "a floating-point number".into(),
         });
-        return Some(format!("the base-60 number {value}"));
     }
     None
 }
@@ -425,6 +533,19 @@ mod tests {
     }
 
     #[test]
+    fn spans_cover_values_and_keys() {
+        let text = "a: \"x\"  # c\nb: 'y'\nd:\n  e: \"é\"\ng: &x q\nh: *x\n";
+        let doc = parse(text.as_bytes()).unwrap();
+        let value = |p: &str| doc.value_span(p).map(|r| &text[r]);
+        assert_eq!(value("/a"), Some("\"x\""));
+        assert_eq!(value("/b"), Some("'y'"));
+        assert_eq!(value("/d/e"), Some("\"é\""));
+        assert_eq!(value("/g"), Some("q"));
+        assert_eq!(value("/h"), None, "an alias has no span of its own");
+        assert_eq!(doc.key_span("/d/e").map(|r| &text[r]), Some("e"));
+    }
+
+    #[test]
     fn yaml_traps_are_refused_or_kept_as_strings() {
         assert!(
             parse(b"a: 1\na: 2\n")
@@ -458,5 +579,40 @@ mod tests {
                 ("/d".to_string(), "the base-60 number 750".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn yaml_1_1_numbers_with_underscores_bases_and_base_60() {
+        for (text, reading) in [
+            ("1_0", "the number 10"),
+            ("0x_1F", "the hexadecimal number 31"),
+            ("0b1_0", "the binary number 2"),
+            ("0o1_7", "the octal number 15"),
+            ("0755", "the octal number 493"),
+            ("-0_7", "the octal number -7"),
+            ("1:20", "the base-60 number 80"),
+            ("1:20.5", "a base-60 floating-point number"),
+            ("1e1_0", "the number 10000000000"),
+            ("0.1_5", "the number 0.15"),
+            ("09", "the number 9"),
+            ("1_", "the number 1"),
+            ("1.2.3", "a floating-point number"),
+            ("+.inf", "infinity"),
+            (".NaN", "not-a-number (NaN)"),
+            ("Yes", "the boolean true"),
+            ("FALSE", "the boolean false"),
+            ("Null", "null"),
+            (
+                "123456789012345678901234",
+                "an integer too large for 64 bits",
+            ),
+        ] {
+            assert_eq!(yaml11_reading(text).as_deref(), Some(reading), "{text}");
+        }
+        for text in [
+            "v1.2.3", "0x", "100m", "4Gi", "1-0", "abc", ".", "_1", "1e", "1:2:3a",
+        ] {
+            assert_eq!(yaml11_reading(text), None, "{text}");
+        }
     }
 }

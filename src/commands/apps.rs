@@ -1,5 +1,6 @@
 //! apps: the Argo CD Applications the rendered ApplicationSets will generate, offline.
 
+use anyhow::Context as _;
 use tenantctl::ExitCode;
 use tenantctl::error::Result;
 
@@ -7,17 +8,34 @@ use super::root;
 use super::table::print_rows;
 use crate::cli::{GlobalArgs, OutputFormat};
 
-pub fn run(global: &GlobalArgs, output: OutputFormat) -> Result<ExitCode> {
+pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<ExitCode> {
     let root = root(global)?;
-    let apps = tenantctl::apps::preview(&root)?;
+    // What Argo CD reads: the committed tree. Without a commit there is only the work tree.
+    let committed = if worktree {
+        None
+    } else {
+        tenantctl::git::GitRepo::open(&root)
+            .ok()
+            .and_then(|git| git.commit_view("HEAD").ok())
+    };
+    let preview = match &committed {
+        Some(view) => tenantctl::apps::preview_in(view)?,
+        None => tenantctl::apps::preview_in(&tenantctl::apps::WorkTree::new(&root))?,
+    };
+    if !global.quiet {
+        eprintln!("reading {}", preview.view);
+    }
+    // Where Argo CD would misbehave: said on stderr, and the command fails.
+    super::output::print_diagnostics(&preview.problems);
+    let apps = preview.apps;
     match output {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&apps).expect("apps serialize")
         ),
-        OutputFormat::Yaml => print!(
+        OutputFormat::Yaml => out!(
             "{}",
-            serde_saphyr::to_string(&apps).map_err(|e| anyhow::anyhow!("{e}"))?
+            serde_saphyr::to_string(&apps).context("writing YAML")?
         ),
         OutputFormat::Table => {
             let header = [
@@ -46,11 +64,15 @@ pub fn run(global: &GlobalArgs, output: OutputFormat) -> Result<ExitCode> {
             }
             print_rows(&rows);
             if apps.is_empty() {
-                println!(
+                outln!(
                     "(no Applications: no guild files, or no ApplicationSet in kustomize/argocd/)"
                 );
             }
         }
     }
-    Ok(ExitCode::Ok)
+    Ok(if preview.problems.iter().any(|d| d.is_error()) {
+        ExitCode::Invalid
+    } else {
+        ExitCode::Ok
+    })
 }

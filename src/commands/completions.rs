@@ -13,12 +13,10 @@ pub fn completions(shell: Shell) -> Result<ExitCode> {
         Shell::Fish => clap_complete::Shell::Fish,
         Shell::Powershell => clap_complete::Shell::PowerShell,
     };
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "tenantctl",
-        &mut std::io::stdout(),
-    );
+    // Into memory first: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tenantctl", &mut script);
+    crate::commands::output::write_stdout_bytes(&script);
     Ok(ExitCode::Ok)
 }
 
@@ -26,9 +24,6 @@ pub fn completions(shell: Shell) -> Result<ExitCode> {
 const MAN_PAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tenantctl.1"));
 
 pub fn man() -> Result<ExitCode> {
-    use std::io::Write as _;
-    std::io::stdout()
-        .write_all(MAN_PAGE)
-        .map_err(|e| anyhow::anyhow!("writing the man page: {e}"))?;
+    crate::commands::output::write_stdout_bytes(MAN_PAGE);
     Ok(ExitCode::Ok)
 }

@@ -13,15 +13,15 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
     let plan = plan_change(&root, &Snapshot::load(&root)?, &Default::default())?;
     if !global.quiet {
         for note in &plan.notes {
-            println!("note: {note}");
+            outln!("note: {note}");
         }
     }
     if plan.is_empty() {
         if !global.quiet {
-            println!("no difference: the generated files are current");
+            outln!("no difference: the generated files are current");
         }
     } else {
-        print!("{}", output::colour_diff(&plan.unified_diff(), false));
+        out!("{}", output::colour_diff(&plan.unified_diff(), false));
     }
     Ok(ExitCode::Ok)
 }

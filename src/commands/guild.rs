@@ -1,5 +1,6 @@
 //! create-guild, update-guild, delete-guild: build the operation, execute it, print the outcome.
 
+use anyhow::Context as _;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use tenantctl::ExitCode;
@@ -54,7 +55,7 @@ pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
             question += &format!("  {}\n", change.path);
         }
         if !confirm(&(question + "Continue?"))? {
-            println!("not deleted");
+            outln!("not deleted");
             return Ok(ExitCode::Ok);
         }
     }
@@ -75,7 +76,7 @@ pub fn confirm(question: &str) -> Result<bool> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| anyhow::anyhow!("reading the answer: {e}"))?;
+        .context("reading the answer")?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 

@@ -1,5 +1,6 @@
 //! init: writes a new config repo from the embedded defaults, renders it, and commits it.
 
+use anyhow::Context as _;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -23,8 +24,7 @@ pub fn run(
         .or_else(|| global.repo.clone())
         .unwrap_or_else(|| PathBuf::from("."));
     if !global.dry_run {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let existing_git = if dir.exists() {
         GitRepo::open(&dir).ok()
@@ -59,8 +59,8 @@ pub fn run(
         ));
     }
     if global.dry_run {
-        print!("{}", plan.unified_diff());
-        println!("dry run: {} file(s) would be written", plan.changes.len());
+        out!("{}", plan.unified_diff());
+        outln!("dry run: {} file(s) would be written", plan.changes.len());
         return Ok(ExitCode::Ok);
     }
     let git = if global.no_commit {
@@ -84,12 +84,12 @@ pub fn run(
     paths.extend(generated.paths());
     if !global.quiet {
         for path in &paths {
-            println!("{:>8} {path}", "created");
+            outln!("{:>8} {path}", "created");
         }
     }
     if let Some((git, created)) = &git {
         if *created && !global.quiet {
-            println!(
+            outln!(
                 "initialized a git repository (branch main) in {}",
                 dir.display()
             );
@@ -102,11 +102,11 @@ pub fn run(
         if let Some(commit) = git.commit_work_tree_paths(&dir, &paths, &message, &options)?
             && !global.quiet
         {
-            println!("committed {}", &commit.to_string()[..12]);
+            outln!("committed {}", &commit.to_string()[..12]);
         }
     }
     if repo_url == PLACEHOLDER_REPO_URL && !global.quiet {
-        println!(
+        outln!(
             "next: set argocd.repoURL in tenantctl.yaml (or rerun with --repo-url), `tenantctl render`, then add a remote and create guilds"
         );
     }

@@ -3,6 +3,7 @@
 //! JSON/YAML shape (stable): a list of
 //! `{guild_id, tier, replicas, namespace, file, valid, resources: {<resource key>: quantity}}`.
 
+use anyhow::Context as _;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -37,9 +38,24 @@ pub fn run(
 ) -> Result<ExitCode> {
     let root = root(global)?;
     let snapshot = Snapshot::load(&root)?;
+    // One verdict: `valid` is exactly "`validate` reports no error for this file".
+    let report =
+        tenantctl::validate::validate(&snapshot, &tenantctl::validate::Schemas::load(&root)?);
+    let invalid: std::collections::BTreeSet<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.file.to_string_lossy().into_owned())
+        .collect();
+    let config_invalid = invalid.contains(tenantctl::config::CONFIG_FILE);
+    let verdict = |file: &str| !config_invalid && !invalid.contains(file);
     if kind == Kind::Tenant {
         let rows: Vec<TenantRow> = tenant_rows(&snapshot)
             .into_iter()
+            .map(|mut r| {
+                r.valid = r.valid && verdict(&r.file);
+                r
+            })
             .filter(|r| tier.as_ref().is_none_or(|t| *t == r.tenant_type))
             .collect();
         print_rows_as(output, &rows, |rows| {
@@ -76,16 +92,20 @@ pub fn run(
     }
     let rows: Vec<Row> = rows(&snapshot)
         .into_iter()
+        .map(|mut r| {
+            r.valid = r.valid && verdict(&r.file);
+            r
+        })
         .filter(|row| tier.as_ref().is_none_or(|t| *t == row.tier))
         .collect();
     match output {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&rows).expect("rows serialize")
         ),
-        OutputFormat::Yaml => print!(
+        OutputFormat::Yaml => out!(
             "{}",
-            serde_saphyr::to_string(&rows).map_err(|e| anyhow::anyhow!("{e}"))?
+            serde_saphyr::to_string(&rows).context("writing YAML")?
         ),
         OutputFormat::Table => print_table(&rows),
     }
@@ -177,7 +197,7 @@ fn print_table(rows: &[Row]) {
     }
     print_rows(&table);
     if rows.is_empty() {
-        println!("(no guilds; add one with `tenantctl create-guild <ID> --tier <TIER>`)");
+        outln!("(no guilds; add one with `tenantctl create-guild <ID> --tier <TIER>`)");
     }
 }
 
@@ -244,13 +264,13 @@ fn print_rows_as<T: Serialize>(
     table: impl Fn(&[T]),
 ) -> Result<()> {
     match output {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(rows).expect("rows serialize")
         ),
-        OutputFormat::Yaml => print!(
+        OutputFormat::Yaml => out!(
             "{}",
-            serde_saphyr::to_string(&rows).map_err(|e| anyhow::anyhow!("{e}"))?
+            serde_saphyr::to_string(&rows).context("writing YAML")?
         ),
         OutputFormat::Table => table(rows),
     }

@@ -1,12 +1,15 @@
 //! One file per command. Each reads its options, calls the library stages, and prints.
 
+// First, so that its `out!`/`outln!` (stdout that never panics on a closed pipe) reach the others.
+#[macro_use]
+pub mod output;
+
 mod apps;
 mod completions;
 mod diff;
 mod guild;
 mod init;
 mod list;
-pub mod output;
 mod push;
 mod render;
 mod report;
@@ -17,6 +20,7 @@ mod table;
 mod tenant;
 mod validate;
 
+use anyhow::Context as _;
 use std::path::PathBuf;
 
 use tenantctl::ExitCode;
@@ -76,7 +80,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { id, all } => sync::run(global, id, all),
         Command::Push => push::run(global),
         Command::Diff => diff::run(global),
-        Command::Apps { output } => apps::run(global, output),
+        Command::Apps { output, worktree } => apps::run(global, output, worktree),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
         Command::Secret(command) => secret::run(global, command),
@@ -87,8 +91,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn root(global: &GlobalArgs) -> Result<PathBuf> {
     let start = match &global.repo {
         Some(dir) => dir.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| anyhow::anyhow!("reading the working directory: {e}"))?,
+        None => std::env::current_dir().context("reading the working directory")?,
     };
     tenantctl::load::find_root(&start)
 }

@@ -1,7 +1,7 @@
 //! Printing: errors and diagnostics to stderr, results to stdout. Colour only where it can be
 //! seen: `--color`, then `NO_COLOR`, then whether the stream is a terminal.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 
 use console::Style;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -9,6 +9,56 @@ use tenantctl::operation::Outcome;
 use tenantctl::{Diagnostic, Error};
 
 use crate::cli::{ColorChoice, GlobalArgs};
+
+/// Writes to stdout. A closed pipe (`tenantctl list | head -1`) ends the process quietly with
+/// exit 0, as ripgrep does: the reader has all it wanted. Any other failure to write (a full disk)
+/// is an I/O error, exit 4.
+pub fn write_stdout(args: std::fmt::Arguments) {
+    if let Err(error) = std::io::stdout().lock().write_fmt(args) {
+        stdout_failed(error)
+    }
+}
+
+/// Writes bytes to stdout, with the same policy as [`write_stdout`].
+pub fn write_stdout_bytes(bytes: &[u8]) {
+    if let Err(error) = std::io::stdout().lock().write_all(bytes) {
+        stdout_failed(error)
+    }
+}
+
+/// Flushes stdout before the process exits, with the same policy as [`write_stdout`].
+pub fn flush_stdout() {
+    if let Err(error) = std::io::stdout().lock().flush() {
+        stdout_failed(error)
+    }
+}
+
+/// Ends the process after stdout failed: exit 0 for a closed pipe, else exit 4 with the cause.
+pub fn stdout_failed(error: std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(tenantctl::ExitCode::Ok as i32);
+    }
+    let error = Error::from(anyhow::Error::new(error).context("writing to stdout"));
+    print_error(&error);
+    std::process::exit(error.exit_code() as i32)
+}
+
+/// `print!` to stdout through [`write_stdout`]: never panics on a closed pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::commands::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` to stdout through [`write_stdout`]: never panics on a closed pipe.
+macro_rules! outln {
+    () => {
+        $crate::commands::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::commands::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 /// Decides colour for stdout and stderr once, from `--color`, `NO_COLOR` and the terminals.
 pub fn init_colour(choice: ColorChoice) {
@@ -35,10 +85,8 @@ pub fn print_error(error: &Error) {
     }
     let red = Style::new().for_stderr().red().bold();
     eprintln!("{} {error}", red.apply_to("error:"));
-    if let Error::Other(inner) = error {
-        for cause in inner.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
-        }
+    for cause in error.causes() {
+        eprintln!("  caused by: {cause}");
     }
     if let Some(hint) = error.hint() {
         eprintln!(
@@ -98,14 +146,14 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
         return;
     }
     if outcome.plan.is_empty() {
-        println!("nothing to change");
+        outln!("nothing to change");
         return;
     }
     if global.dry_run || global.verbose {
-        print!("{}", colour_diff(&outcome.plan.unified_diff(), false));
+        out!("{}", colour_diff(&outcome.plan.unified_diff(), false));
     }
     if global.dry_run {
-        println!(
+        outln!(
             "dry run: {} file(s) would change; nothing was written",
             outcome.plan.changes.len()
         );
@@ -113,46 +161,53 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
     }
     let dim = Style::new().dim();
     for change in &outcome.plan.changes {
-        println!("{:>8} {}", change.verb(), change.path);
+        outln!("{:>8} {}", change.verb(), change.path);
     }
     match &outcome.commit {
-        Some(commit) => println!(
+        Some(commit) => outln!(
             "committed {} {}",
             &commit[..12.min(commit.len())],
             dim.apply_to(outcome.message.lines().next().unwrap_or(""))
         ),
-        None => println!("not committed (--no-commit)"),
+        None => outln!("not committed (--no-commit)"),
     }
     if outcome.attempts > 1 {
-        println!(
+        outln!(
             "others pushed first: replayed on the remote's new head ({} attempts)",
             outcome.attempts
         );
     }
     match (&outcome.pushed, &outcome.review) {
         (Some(pushed), Some(review)) => {
-            println!(
+            outln!(
                 "pushed review branch {} to {} ({}); {} is unchanged",
-                review.branch, pushed.remote, pushed.url, review.target
+                review.branch,
+                pushed.remote,
+                pushed.url,
+                review.target
             );
             match &review.url {
-                Some(url) => println!("open the pull request: {url}"),
-                None => println!(
+                Some(url) => outln!("open the pull request: {url}"),
+                None => outln!(
                     "open a pull request from {} into {}",
-                    review.branch, review.target
+                    review.branch,
+                    review.target
                 ),
             }
         }
-        (Some(pushed), None) => println!(
+        (Some(pushed), None) => outln!(
             "pushed {} to {} ({})",
-            pushed.branch, pushed.remote, pushed.url
+            pushed.branch,
+            pushed.remote,
+            pushed.url
         ),
-        (None, Some(review)) => println!(
+        (None, Some(review)) => outln!(
             "created branch {} (not pushed); push it with `git push -u origin {}`",
-            review.branch, review.branch
+            review.branch,
+            review.branch
         ),
         (None, None) if outcome.commit.is_some() => {
-            println!("not pushed (--no-push or --offline); push later with `tenantctl push`")
+            outln!("not pushed (--no-push or --offline); push later with `tenantctl push`")
         }
         (None, None) => {}
     }
@@ -160,11 +215,11 @@ pub fn print_outcome(global: &GlobalArgs, outcome: &Outcome) {
         && global.verbose
     {
         for line in &pushed.remote_messages {
-            println!("remote: {line}");
+            outln!("remote: {line}");
         }
     }
     for note in &outcome.notes {
-        println!("note: {note}");
+        outln!("note: {note}");
     }
 }
 

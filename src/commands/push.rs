@@ -41,9 +41,12 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
         PushOutcome::Pushed(pushed) => {
             git.set_upstream(&branch, &remote, &merge_ref)?;
             if !global.quiet {
-                println!(
+                outln!(
                     "pushed {} to {}/{} ({})",
-                    branch, pushed.remote, pushed.branch, pushed.url
+                    branch,
+                    pushed.remote,
+                    pushed.branch,
+                    pushed.url
                 );
             }
             Ok(ExitCode::Ok)

@@ -34,13 +34,13 @@ pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
     let plan = plan_change(&root, &snapshot, &Default::default())?;
     if !global.quiet {
         for note in &plan.notes {
-            println!("note: {note}");
+            outln!("note: {note}");
         }
     }
     if check {
         if plan.is_empty() {
             if !global.quiet {
-                println!("rendered files are up to date");
+                outln!("rendered files are up to date");
             }
             return Ok(ExitCode::Ok);
         }
@@ -50,17 +50,17 @@ pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
         });
     }
     if global.dry_run || global.verbose {
-        print!("{}", output::colour_diff(&plan.unified_diff(), false));
+        out!("{}", output::colour_diff(&plan.unified_diff(), false));
     }
     if !global.dry_run {
         apply::apply(&root, &plan)?;
     }
     if !global.quiet {
         for change in &plan.changes {
-            println!("{:>8} {}", change.verb(), change.path);
+            outln!("{:>8} {}", change.verb(), change.path);
         }
         if plan.is_empty() {
-            println!("rendered files are up to date");
+            outln!("rendered files are up to date");
         }
     }
     Ok(ExitCode::Ok)

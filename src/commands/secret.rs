@@ -1,6 +1,7 @@
 //! secret set, list, rm: the value is read from an environment variable or standard input (never
 //! an argument), held in memory, and handed to the operation, which passes it to sops by a pipe.
 
+use anyhow::Context as _;
 use std::io::{IsTerminal as _, Read as _, Write as _};
 
 use serde::Serialize;
@@ -105,7 +106,7 @@ fn from_stdin(name: &str) -> Result<Vec<u8>> {
             .lock()
             .take(MAX_VALUE_BYTES as u64 + 2)
             .read_to_end(&mut value)
-            .map_err(|e| anyhow::anyhow!("reading standard input: {e}"))?;
+            .context("reading standard input")?;
     }
     if value.ends_with(b"\n") {
         value.pop();
@@ -135,7 +136,7 @@ fn read_without_echo() -> Result<String> {
         // SAFETY: as above: restore what tcgetattr returned.
         unsafe { libc::tcsetattr(fd, libc::TCSANOW, &original) };
     }
-    read.map_err(|e| anyhow::anyhow!("reading the value: {e}"))?;
+    read.context("reading the value")?;
     Ok(line)
 }
 
@@ -172,13 +173,13 @@ fn list(global: &GlobalArgs, id: Option<String>, output: OutputFormat) -> Result
         resolve_owner(&snapshot, id, None)?;
     }
     match output {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&rows).expect("rows serialize")
         ),
-        OutputFormat::Yaml => print!(
+        OutputFormat::Yaml => out!(
             "{}",
-            serde_saphyr::to_string(&rows).map_err(|e| anyhow::anyhow!("{e}"))?
+            serde_saphyr::to_string(&rows).context("writing YAML")?
         ),
         OutputFormat::Table if rows.is_empty() => {
             if !global.quiet {

@@ -31,29 +31,29 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
         .as_ref()
         .ok()
         .and_then(|d| Guild::from_value(&d.value));
-    println!("guild      {id}");
-    println!("file       {path}");
-    println!("tier       {}", row.tier);
-    println!(
+    outln!("guild      {id}");
+    outln!("file       {path}");
+    outln!("tier       {}", row.tier);
+    outln!(
         "replicas   {}",
         row.replicas.map_or("unknown".into(), |r| r.to_string())
     );
-    println!("namespace  {}", row.namespace);
+    outln!("namespace  {}", row.namespace);
     for field in RESOURCE_FIELDS {
         let value = row.resources.get(field.key).map_or("-", String::as_str);
         let from_file = own
             .as_ref()
             .is_some_and(|g| g.resources.contains_key(field.key));
-        println!(
+        outln!(
             "  {:<24} {:<8} {}",
             field.key,
             value,
             if from_file { "" } else { "(tier default)" }
         );
     }
-    println!("overlay    {}", overlay_state(&root, &snapshot, &id)?);
-    println!("git        {}", git_state(&root, &path));
-    println!(
+    outln!("overlay    {}", overlay_state(&root, &snapshot, &id)?);
+    outln!("git        {}", git_state(&root, &path));
+    outln!(
         "argocd     {}",
         argocd_state(
             &Guild::namespace_for(&id),
@@ -160,26 +160,26 @@ fn argocd_state(application: &str, namespace: &str) -> String {
 fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Result<ExitCode> {
     let path = Tenant::path_for(id);
     let tenant = tenantctl::operation::tenant::existing(snapshot, id)?;
-    println!("tenant     {id}");
-    println!("file       {path}");
-    println!("type       {}", tenant.spec.tenant_type);
-    println!("active     {}", tenant.is_active());
-    println!(
+    outln!("tenant     {id}");
+    outln!("file       {path}");
+    outln!("type       {}", tenant.spec.tenant_type);
+    outln!("active     {}", tenant.is_active());
+    outln!(
         "namespace  {}",
         tenant
             .namespace()
             .unwrap_or_else(|e| format!("invalid: {e}"))
     );
-    println!(
+    outln!(
         "domain     {}",
         tenant.spec.custom_domain.as_deref().unwrap_or("-")
     );
-    println!(
+    outln!(
         "image tag  {}",
         tenant.spec.image_tag.as_deref().unwrap_or("-")
     );
-    println!("services   {}", tenant.services().join(", "));
-    println!(
+    outln!("services   {}", tenant.services().join(", "));
+    outln!(
         "backups    {}",
         if tenant.backups_enabled() {
             "enabled"
@@ -209,9 +209,9 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
         }
         None => "unknown: the repo has errors (run `tenantctl validate`)".to_string(),
     };
-    println!("overlay    kustomize/tenants/{id}/ is {overlay}");
-    println!("git        {}", git_state(root, &path));
-    println!(
+    outln!("overlay    kustomize/tenants/{id}/ is {overlay}");
+    outln!("git        {}", git_state(root, &path));
+    outln!(
         "argocd     {}",
         argocd_state(&format!("tenant-{id}"), &super::argocd_namespace(snapshot))
     );

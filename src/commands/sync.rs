@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, id: Option<String>, all: bool) -> Result<ExitCod
         vec![id]
     };
     if ids.is_empty() {
-        println!("no guilds to sync");
+        outln!("no guilds to sync");
         return Ok(ExitCode::Ok);
     }
     let namespace = super::argocd_namespace(&snapshot);
@@ -44,7 +44,7 @@ pub fn run(global: &GlobalArgs, id: Option<String>, all: bool) -> Result<ExitCod
         .args(&applications)
         .arg("argocd.argoproj.io/refresh=normal");
     if global.dry_run {
-        println!("would run: {command:?}");
+        outln!("would run: {command:?}");
         return Ok(ExitCode::Ok);
     }
     let result = command.output().map_err(|e| {
@@ -65,7 +65,7 @@ pub fn run(global: &GlobalArgs, id: Option<String>, all: bool) -> Result<ExitCod
     }
     if !global.quiet {
         for application in &applications {
-            println!("refresh requested: {application}");
+            outln!("refresh requested: {application}");
         }
     }
     Ok(ExitCode::Ok)

@@ -26,9 +26,9 @@ pub fn print_rows(rows: &[Vec<String>]) {
         let line = cells.join("  ").trim_end().to_string();
         match width {
             Some(width) if line.chars().count() > width && width > 1 => {
-                println!("{}…", line.chars().take(width - 1).collect::<String>());
+                outln!("{}…", line.chars().take(width - 1).collect::<String>());
             }
-            _ => println!("{line}"),
+            _ => outln!("{line}"),
         }
     }
 }

@@ -179,7 +179,7 @@ pub fn delete(global: &GlobalArgs, id: String, yes: bool) -> Result<ExitCode> {
             "Delete tenant {id}? It has backups enabled; once Argo CD prunes namespace {namespace}, its data is gone.\nContinue?"
         );
         if !confirm(&question)? {
-            println!("not deleted");
+            outln!("not deleted");
             return Ok(ExitCode::Ok);
         }
     }
@@ -195,7 +195,7 @@ pub fn crd(global: &GlobalArgs) -> Result<ExitCode> {
         )?,
         Err(_) => tenantctl::embedded::TENANT_SCHEMA.text.to_string(),
     };
-    print!("{}", tenantctl::render::crd::tenant_crd(&schema)?);
+    out!("{}", tenantctl::render::crd::tenant_crd(&schema)?);
     Ok(ExitCode::Ok)
 }
 
@@ -224,7 +224,7 @@ pub fn migrate_prstack(global: &GlobalArgs, file: &PathBuf) -> Result<ExitCode> 
     };
     let code = execute(global, &operation)?;
     if migrated.dropped.is_empty() && !global.quiet {
-        println!("every field was carried over to {}", Tenant::path_for(&id));
+        outln!("every field was carried over to {}", Tenant::path_for(&id));
     }
     Ok(code)
 }

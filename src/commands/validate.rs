@@ -60,7 +60,10 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     }
     // What Argo CD would do with the files as they are, hand-edited ones included: an
     // Application its project does not permit is refused in the cluster, so it fails here.
-    if let Ok(apps) = tenantctl::apps::preview(&root) {
+    if let Ok(preview) = tenantctl::apps::preview_in(&tenantctl::apps::WorkTree::new(&root)) {
+        // Duplicate Application names: Argo CD creates neither.
+        diagnostics.extend(preview.problems.iter().cloned());
+        let apps = preview.apps;
         diagnostics.extend(apps.iter().filter_map(|app| {
             let why = app.refused.as_ref()?;
             Some(
@@ -74,6 +77,29 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
             )
         }));
     }
+    // Files Argo CD cannot see: `git ls-files` lists neither untracked nor ignored ones.
+    if let Ok(git) = tenantctl::git::GitRepo::open(&root) {
+        let unseen = git
+            .unseen_by_argo(&["guilds", "tenants"])
+            .unwrap_or_default();
+        for (path, why) in unseen.iter().filter(|(p, _)| snapshot.file(p).is_some()) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    path,
+                    Position { line: 1, column: 1 },
+                    code::UNSEEN_BY_ARGO,
+                    format!(
+                        "{why}: Argo CD does not see this file (it reads what git ls-files lists)"
+                    ),
+                )
+                .with_hint(if *why == "ignored" {
+                    "a .gitignore rule matches it: remove the rule, or the file"
+                } else {
+                    "commit and push it (`git add`), or use tenantctl's commands, which do"
+                }),
+            );
+        }
+    }
     diagnostic::sort(&mut diagnostics);
     diagnostics.dedup_by(|a, b| (&a.file, a.code, &a.message) == (&b.file, b.code, &b.message));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -83,12 +109,12 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
         .collect();
     files.sort();
     match format {
-        DiagnosticFormat::Json => println!(
+        DiagnosticFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&diagnostics).expect("diagnostics serialize")
         ),
-        DiagnosticFormat::Github => print!("{}", report::github(&diagnostics)),
-        DiagnosticFormat::Junit => print!("{}", report::junit(&files, &diagnostics)),
+        DiagnosticFormat::Github => out!("{}", report::github(&diagnostics)),
+        DiagnosticFormat::Junit => out!("{}", report::junit(&files, &diagnostics)),
         DiagnosticFormat::Human => {
             output::print_diagnostics(&diagnostics);
             if !stale_diff.is_empty() {
@@ -100,7 +126,7 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
                     .map(|n| format!(", {n} manifests checked"))
                     .unwrap_or_default();
                 if errors == 0 {
-                    println!("{} files valid{built}, {warnings} warning(s)", files.len());
+                    outln!("{} files valid{built}, {warnings} warning(s)", files.len());
                 } else {
                     eprintln!(
                         "{errors} error(s), {warnings} warning(s) in {} files{built}",
@@ -152,6 +178,6 @@ pub fn print_schema(global: &GlobalArgs, which: SchemaKind) -> Result<ExitCode> 
         Ok(root) => embedded::read_or_default(&tenantctl::source::Disk::new(&root), file)?,
         Err(_) => file.text.to_string(),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(ExitCode::Ok)
 }

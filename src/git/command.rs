@@ -5,6 +5,7 @@
 //! network, bounded by an idle timeout: a remote that accepts the connection and then says nothing
 //! is killed after the configured seconds, with everything it started.
 
+use anyhow::Context as _;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -184,9 +185,7 @@ pub fn run_with_timeout(
     for reader in readers {
         let _ = reader.join();
     }
-    let status = child
-        .wait()
-        .map_err(|e| anyhow::anyhow!("waiting for git: {e}"))?;
+    let status = child.wait().context("waiting for git")?;
     Ok(Ran {
         success: status.success(),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),

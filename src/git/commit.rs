@@ -3,6 +3,7 @@
 //! the client hooks run on an index holding exactly the commit (as `git commit -- <paths>` does),
 //! and the commit is signed when `commit.gpgsign` asks for it.
 
+use anyhow::Context as _;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -219,10 +220,10 @@ impl GitRepo {
 
         let scratch = self.scratch_dir();
         std::fs::create_dir_all(&scratch)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", scratch.display()))?;
+            .with_context(|| format!("creating {}", scratch.display()))?;
         let message_file = scratch.join("COMMIT_EDITMSG");
         std::fs::write(&message_file, message)
-            .map_err(|e| anyhow::anyhow!("writing {}: {e}", message_file.display()))?;
+            .with_context(|| format!("writing {}", message_file.display()))?;
         let index_file = scratch.join("index");
         let _ = std::fs::remove_file(&index_file);
         let mut hook_index = Index::open(&index_file)?;
@@ -256,7 +257,7 @@ impl GitRepo {
             self.run_hook("commit-msg", &[message_arg.as_str()], index_file)?;
         }
         let message = std::fs::read_to_string(message_file)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", message_file.display()))?;
+            .with_context(|| format!("reading {}", message_file.display()))?;
         let message = message.trim_end().to_string() + "\n";
 
         let mut commit = git(&self.workdir);

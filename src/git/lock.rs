@@ -4,6 +4,7 @@
 //! a killed process is free for the next command without anyone removing a file. The file also
 //! says who holds it (pid, command, since when), for the message of whoever waits.
 
+use anyhow::Context as _;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub fn acquire(git_dir: &Path, what: &str, wait: Duration) -> Result<CloneLock> 
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| anyhow::anyhow!("opening {}: {e}", path.display()))?;
+        .with_context(|| format!("opening {}", path.display()))?;
     let started = Instant::now();
     let mut pause = Duration::from_millis(20);
     loop {
@@ -60,7 +61,9 @@ pub fn acquire(git_dir: &Path, what: &str, wait: Duration) -> Result<CloneLock> 
                 pause = (pause * 2).min(Duration::from_millis(250));
             }
             Err(TryLockError::Error(e)) => {
-                return Err(anyhow::anyhow!("locking {}: {e}", path.display()).into());
+                return Err(anyhow::Error::new(e)
+                    .context(format!("locking {}", path.display()))
+                    .into());
             }
         }
     }

@@ -12,9 +12,11 @@ pub mod commit;
 pub mod lock;
 pub mod remote;
 pub mod tree;
+pub mod view;
 
 pub use crate::redact;
 
+use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -69,10 +71,10 @@ impl GitRepo {
                 Error::git("the git repository is bare", "use a clone with a work tree")
             })?
             .canonicalize()
-            .map_err(|e| anyhow::anyhow!("opening the git work tree: {e}"))?;
+            .context("opening the git work tree")?;
         let root = root
             .canonicalize()
-            .map_err(|e| anyhow::anyhow!("opening {}: {e}", root.display()))?;
+            .with_context(|| format!("opening {}", root.display()))?;
         let relative: PathBuf = root
             .strip_prefix(&workdir)
             .map(Path::to_path_buf)
@@ -282,6 +284,36 @@ impl GitRepo {
         }
     }
 
+    /// Config-repo files under `dirs` that `git ls-files` does not list, so Argo CD cannot see
+    /// them, each with why: `"untracked"` or `"ignored"`. One status pass.
+    pub fn unseen_by_argo(&self, dirs: &[&str]) -> Result<Vec<(String, &'static str)>> {
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(true)
+            .recurse_ignored_dirs(true);
+        for dir in dirs {
+            options.pathspec(self.repo_path(dir));
+        }
+        let mut unseen = Vec::new();
+        for entry in self.repo.statuses(Some(&mut options))?.iter() {
+            let Ok(path) = entry.path() else { continue };
+            let Some(path) = path.strip_prefix(&self.prefix) else {
+                continue;
+            };
+            let why = if entry.status().contains(Status::IGNORED) {
+                "ignored"
+            } else if entry.status().contains(Status::WT_NEW) {
+                "untracked"
+            } else {
+                continue;
+            };
+            unseen.push((path.to_string(), why));
+        }
+        Ok(unseen)
+    }
+
     /// Config-repo paths with uncommitted changes under any of `prefixes` (or equal to one).
     pub fn dirty_paths(&self, prefixes: &[&str]) -> Result<Vec<String>> {
         let mut options = git2::StatusOptions::new();
@@ -334,6 +366,28 @@ impl GitRepo {
         Ok(changed)
     }
 
+    /// The permission bits of the regular files in the work tree that differ between two
+    /// commits, by absolute path.
+    fn work_tree_modes(&self, from: Oid, to: Oid) -> Result<Vec<(PathBuf, u32)>> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let old = self.repo.find_commit(from)?.tree()?;
+        let new = self.repo.find_commit(to)?.tree()?;
+        let diff = self.repo.diff_tree_to_tree(Some(&old), Some(&new), None)?;
+        let mut modes = Vec::new();
+        for delta in diff.deltas() {
+            let Some(path) = delta.old_file().path() else {
+                continue;
+            };
+            let full = self.workdir.join(path);
+            if let Ok(meta) = std::fs::symlink_metadata(&full)
+                && meta.file_type().is_file()
+            {
+                modes.push((full, meta.permissions().mode() & 0o7777));
+            }
+        }
+        Ok(modes)
+    }
+
     /// Fast-forwards the checked-out branch from `from` to `to` (a descendant), updating the
     /// work tree and index for the paths that differ and keeping every other local change.
     /// Refuses if HEAD is no longer at `from`.
@@ -345,7 +399,10 @@ impl GitRepo {
             ));
         }
         match from {
-            Some(_) => {
+            Some(from) => {
+                // Git records only the exec bit and checks a changed file out anew: a 0640
+                // file would come back 0644. The modes are noted here and put back after.
+                let modes = self.work_tree_modes(from, to)?;
                 // A fast-forward, as `git pull` makes it: it carries staged and unstaged edits
                 // of other paths along and refuses to overwrite edits of the paths it changes.
                 let ran = command::run(
@@ -361,6 +418,7 @@ impl GitRepo {
                         "commit or stash the files it names, then run `git merge --ff-only @{u}`",
                     ));
                 }
+                restore_modes(&modes);
             }
             None => {
                 // An unborn branch: the files are already in the work tree (`init`).
@@ -391,7 +449,11 @@ impl GitRepo {
             let text = match std::fs::read(root.join(path)) {
                 Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(anyhow::anyhow!("reading {path}: {e}").into()),
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("reading {path}"))
+                        .into());
+                }
             };
             wanted.insert(path.clone(), text);
         }
@@ -613,4 +675,20 @@ fn unsafe_directory(root: &Path) -> Error {
             shown.display()
         ),
     )
+}
+
+/// Puts back the modes [`GitRepo::work_tree_modes`] noted, for files still regular files whose exec
+/// bit git left as it was (a commit that changes the exec bit wins).
+fn restore_modes(modes: &[(PathBuf, u32)]) {
+    use std::os::unix::fs::PermissionsExt as _;
+    for (path, mode) in modes {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        let now = meta.permissions().mode() & 0o7777;
+        let same_exec = (now & 0o100 != 0) == (mode & 0o100 != 0);
+        if meta.file_type().is_file() && now != *mode && same_exec {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode));
+        }
+    }
 }

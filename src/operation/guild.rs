@@ -32,11 +32,13 @@ pub struct DeleteGuild {
 
 /// Refuses an ID that is no Discord snowflake before it is used to build a path.
 pub fn check_id(id: &str) -> Result<()> {
-    if !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
+    if crate::validate::formats::is_snowflake(id) {
         return Ok(());
     }
     Err(Error::usage(
-        format!("invalid guild ID `{id}`: a Discord guild ID is 1 to 20 digits"),
+        format!(
+            "invalid guild ID `{id}`: a Discord guild ID is 1 to 20 digits, at most 18446744073709551615 (64 bits)"
+        ),
         "copy it from Discord (Server Settings > Widget > Server ID, or right-click the server with Developer Mode on)",
     ))
 }
@@ -111,8 +113,8 @@ fn existing(snapshot: &Snapshot, id: &str) -> Result<Guild> {
 /// The config as it is on disk; commands that need tier defaults cannot work without it.
 fn config(snapshot: &Snapshot) -> Result<Config> {
     snapshot.parsed_config().ok_or_else(|| {
-        Error::usage(
-            "tenantctl.yaml is invalid, so tier defaults are unknown",
+        Error::config(
+            anyhow::anyhow!("tenantctl.yaml is invalid, so tier defaults are unknown"),
             "run `tenantctl validate` and fix what it reports",
         )
     })
@@ -229,12 +231,14 @@ impl Operation for UpdateGuild {
         } else {
             format!("Update guild {} ({})", self.id, what.join(", "))
         };
+        // The user's file keeps its comments and layout: only the changed values are edited.
+        let (text, note) = super::in_place::edit(&snapshot.guilds[&path], guild.to_yaml());
         Ok(Change {
             trailers: guild_trailers(&self.id, &guild.tier),
             id: self.id.clone(),
-            files: [(path, Some(guild.to_yaml()))].into(),
+            files: [(path, Some(text))].into(),
             message,
-            notes: Vec::new(),
+            notes: note.into_iter().collect(),
         })
     }
 }

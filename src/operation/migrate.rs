@@ -26,11 +26,16 @@ pub fn prstack_to_tenant(prstack: &Value) -> Result<Migrated, String> {
     }
     let spec = &prstack["spec"];
     let number = match &spec["prNumber"] {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.clone(),
+        Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) => n.to_string(),
+        Value::String(s)
+            if s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u64>().is_ok_and(|n| n > 0) =>
+        {
+            s.clone()
+        }
         _ => {
             return Err(
-                "spec.prNumber (the pull request number) is missing or not a number".into(),
+                "spec.prNumber (the pull request number) is missing or not a positive integer"
+                    .into(),
             );
         }
     };

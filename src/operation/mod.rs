@@ -11,6 +11,7 @@
 //! command killed at any moment leaves the clone as it was before or as it is after.
 
 pub mod guild;
+pub mod in_place;
 pub mod migrate;
 pub mod secret;
 pub mod tenant;

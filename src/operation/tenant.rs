@@ -296,10 +296,13 @@ impl Operation for UpdateTenant {
             ("Update", false) => format!("Update tenant {} ({})", self.id, what.join(", ")),
             (verb, _) => format!("{verb} tenant {}", self.id),
         };
+        // The user's file keeps its comments and layout: only the changed values are edited.
+        let path = Tenant::path_for(&self.id);
+        let (text, note) = super::in_place::edit(&snapshot.tenants[&path], tenant.to_yaml());
         Ok(Change {
-            files: [(Tenant::path_for(&self.id), Some(tenant.to_yaml()))].into(),
+            files: [(path, Some(text))].into(),
             message,
-            notes: Vec::new(),
+            notes: note.into_iter().collect(),
             trailers: tenant_trailers(&self.id, &tenant.spec.tenant_type),
             id: self.id.clone(),
         })

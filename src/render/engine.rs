@@ -111,8 +111,8 @@ fn template_error(name: &str, error: &minijinja::Error) -> Error {
             error.detail().unwrap_or(&error.to_string())
         );
     }
-    Error::usage(
-        message,
+    Error::config(
+        anyhow::anyhow!(message),
         format!("fix {name} in the repo, or delete it to use the built-in default"),
     )
 }

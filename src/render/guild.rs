@@ -21,7 +21,7 @@ pub fn render_overlay(
         .iter()
         .map(|name| {
             let ops = patch_ops(name, id, &resources);
-            json!({ "name": name, "json_patch": serde_json::to_string(&ops).expect("json") })
+            json!({ "name": name, "patch_lines": patch_lines(&ops) })
         })
         .collect();
     let context = json!({
@@ -79,6 +79,48 @@ fn quota(resources: &std::collections::BTreeMap<String, String>, replicas: u32) 
         "requests_memory": memory("requests"),
         "limits_memory": memory("limits"),
     })
+}
+
+/// JSON6902 operations as the lines of a YAML block sequence, one setting a line, so a pull
+/// request's diff shows which value changed. Every scalar is JSON-quoted: no value can end the
+/// line or the literal block the template puts these lines in.
+fn patch_lines(ops: &[Value]) -> Vec<String> {
+    fn quoted(value: &Value) -> String {
+        serde_json::to_string(value).expect("json")
+    }
+    fn key(key: &str) -> String {
+        if !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase()) {
+            key.to_string()
+        } else {
+            quoted(&json!(key))
+        }
+    }
+    fn entries(map: &serde_json::Map<String, Value>, indent: usize, lines: &mut Vec<String>) {
+        let pad = " ".repeat(indent);
+        for (name, value) in map {
+            match value {
+                Value::Object(inner) if !inner.is_empty() => {
+                    lines.push(format!("{pad}{}:", key(name)));
+                    entries(inner, indent + 2, lines);
+                }
+                _ => lines.push(format!("{pad}{}: {}", key(name), quoted(value))),
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for op in ops {
+        let mut op_lines = Vec::new();
+        entries(
+            op.as_object().expect("an operation is an object"),
+            2,
+            &mut op_lines,
+        );
+        if let Some(first) = op_lines.first_mut() {
+            first.replace_range(..2, "- ");
+        }
+        lines.extend(op_lines);
+    }
+    lines
 }
 
 /// JSON6902 operations for one Deployment. `test` operations make kustomize fail loudly if the

@@ -1,6 +1,7 @@
 //! The files `tenantctl init` creates: config, schemas, templates, and the Kustomize base and
 //! tier overlays, which belong to the user from then on.
 
+use anyhow::Context as _;
 use serde_json::json;
 
 use super::Files;
@@ -23,7 +24,7 @@ pub fn scaffold_files(repo_url: &str) -> Result<Files> {
     let document = crate::yaml::parse(config_text.as_bytes())
         .map_err(|e| anyhow::anyhow!("built-in {CONFIG_FILE} does not parse: {}", e.message))?;
     let config: Config = serde_json::from_value(document.value)
-        .map_err(|e| anyhow::anyhow!("built-in {CONFIG_FILE} is invalid: {e}"))?;
+        .with_context(|| format!("built-in {CONFIG_FILE} is invalid"))?;
     files.insert(CONFIG_FILE.to_string(), config_text);
 
     let image = json!({ "image": config.image });

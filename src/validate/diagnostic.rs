@@ -57,9 +57,12 @@ pub mod code {
     pub const DESTINATION_NOT_PERMITTED: &str = "E333";
     pub const TEMPLATE_DELIMITERS: &str = "E334";
     pub const DUPLICATE_ARGO_NAME: &str = "E335";
+    pub const DUPLICATE_APPLICATION: &str = "E336";
+    pub const UNSUPPORTED_TEMPLATE: &str = "E337";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";
+    pub const UNSEEN_BY_ARGO: &str = "W104";
     pub const STALE_RENDER: &str = "E400";
     pub const MANIFEST_SCHEMA: &str = "E401";
     pub const MANIFEST_NO_SCHEMA: &str = "E402";

@@ -1,6 +1,14 @@
 //! Syntax checks of the formats Kubernetes and friends use: DNS names, label keys and values,
 //! cron expressions, RFC 3339 times, e-mail addresses, credentials in URLs.
 
+/// A Discord snowflake (a guild ID): 1 to 20 digits whose value fits in 64 bits.
+pub fn is_snowflake(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 20
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && text.parse::<u64>().is_ok()
+}
+
 /// A DNS-1123 label: at most 63 of `a-z0-9-`, starting and ending alphanumeric.
 pub fn is_dns_label(text: &str) -> bool {
     !text.is_empty()
@@ -46,16 +54,68 @@ pub fn fqdn_problem(text: &str) -> Option<&'static str> {
     }
 }
 
-/// A label or annotation key: an optional DNS subdomain prefix and `/`, then a name of at most
-/// 63 characters of `A-Za-z0-9-_.`, starting and ending alphanumeric.
+/// A DNS-1123 subdomain as Kubernetes' apimachinery checks it (`IsDNS1123Subdomain`): at most 253
+/// characters of dot-separated `[a-z0-9]([-a-z0-9]*[a-z0-9])?` parts (no limit per part).
+pub fn is_k8s_dns_subdomain(text: &str) -> bool {
+    text.len() <= 253
+        && text.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+/// A label or annotation key, exactly Kubernetes' `IsQualifiedName`: an optional DNS-1123
+/// subdomain prefix and `/`, then a name of 1 to 63 characters of `A-Za-z0-9-_.`, starting and
+/// ending alphanumeric.
 pub fn is_qualified_key(key: &str) -> bool {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
+    qualified_key_problem(key).is_none()
+}
+
+/// Why a key is not a qualified name, in the words of Kubernetes' `IsQualifiedName`.
+pub fn qualified_key_problem(key: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let name = match parts[..] {
+        [name] => name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                return Some("the prefix before `/` must be non-empty");
+            }
+            if !is_k8s_dns_subdomain(prefix) {
+                return Some(
+                    "the prefix before `/` must be a DNS-1123 subdomain (lowercase, at most 253 characters)",
+                );
+            }
+            name
+        }
+        _ => return Some("a key has at most one `/`"),
     };
-    prefix.is_none_or(|p| !p.is_empty() && is_dns_subdomain(p))
-        && is_label_value(name)
-        && !name.is_empty()
+    if name.is_empty() {
+        Some("the name part must be non-empty")
+    } else if name.len() > 63 {
+        Some("the name part must be at most 63 characters")
+    } else if !is_label_value(name) {
+        Some("the name part must be A-Z a-z 0-9 - _ ., starting and ending with a letter or digit")
+    } else {
+        None
+    }
+}
+
+/// An annotation key: Kubernetes lowercases it before `IsQualifiedName`, so an upper-case prefix
+/// passes.
+pub fn is_annotation_key(key: &str) -> bool {
+    is_qualified_key(&key.to_ascii_lowercase())
+}
+
+/// Kubernetes' `TotalAnnotationSizeLimitB`: the keys and values of one object's annotations.
+pub const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
+
+/// The size Kubernetes counts for annotations: the bytes of every key and value.
+pub fn annotations_size<'a>(entries: impl IntoIterator<Item = (&'a String, &'a String)>) -> usize {
+    entries.into_iter().map(|(k, v)| k.len() + v.len()).sum()
 }
 
 /// A label value: empty, or at most 63 of `A-Za-z0-9-_.`, starting and ending alphanumeric.
@@ -230,7 +290,14 @@ mod tests {
             is_qualified_key("shop.pilab.hu/tier")
                 && is_qualified_key("team")
                 && !is_qualified_key("/x")
+                && !is_qualified_key("-team")
+                && !is_qualified_key("owner team")
+                && !is_qualified_key("a/b/c")
+                && is_qualified_key(&format!("{}.example.com/x", "a".repeat(70)))
+                && !is_qualified_key(&"a".repeat(64))
         );
+        assert!(is_annotation_key("Shop.PiLab.hu/Note") && !is_qualified_key("Shop.PiLab.hu/Note"));
+        assert!(!is_label_value("Platform Team") && !is_label_value(&"a".repeat(64)));
         assert!(!is_label_value("a b") && is_label_value("") && is_label_value("Premium_1"));
         assert!(
             check_cron("0 2 * * *").is_ok() && check_cron("*/15 0-6 1,15 jan-jun mon-fri").is_ok()

@@ -39,7 +39,15 @@ impl Schemas {
     pub fn load_from(source: &dyn crate::source::Source) -> Result<Schemas> {
         let compile = |file: EmbeddedFile| -> Result<Schema> {
             let text = embedded::read_or_default(source, file)?;
-            Ok(Schema::compile(file.path, &text)?)
+            Schema::compile(file.path, &text).map_err(|e| {
+                Error::config(
+                    e,
+                    format!(
+                        "fix {} in the repo, or delete it to use the built-in default",
+                        file.path
+                    ),
+                )
+            })
         };
         Ok(Schemas {
             guild: compile(embedded::GUILD_SCHEMA)?,

@@ -71,6 +71,20 @@ pub fn guild_rules(
     config: Option<&Config>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let id = &guild.guild_id;
+    // The schema's pattern checks the digits; a pattern cannot say "fits in 64 bits".
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !super::formats::is_snowflake(id)
+    {
+        out.push(
+            Diagnostic::error(
+                file,
+                document.value_position("/guild_id"),
+                code::BAD_ID,
+                format!("guild_id `{id}` is not a Discord guild ID: it does not fit in 64 bits"),
+            )
+            .with_hint("a Discord guild ID (snowflake) is at most 18446744073709551615"),
+        );
+    }
     let expected = Guild::path_for(&guild.guild_id);
     if file != expected {
         out.push(

@@ -17,10 +17,12 @@ pub struct Schema {
 impl Schema {
     /// Compiles a schema; `name` says which file it came from for the error.
     pub fn compile(name: &str, text: &str) -> anyhow::Result<Schema> {
-        let source: Value = serde_json::from_str(text)
-            .map_err(|e| anyhow::anyhow!("{name} is not valid JSON: {e}"))?;
+        use anyhow::Context as _;
+        let source: Value =
+            serde_json::from_str(text).with_context(|| format!("{name} is not valid JSON"))?;
         let validator = jsonschema::draft202012::new(&source)
-            .map_err(|e| anyhow::anyhow!("{name} is not a valid JSON Schema: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("{name} is not a valid JSON Schema"))?;
         Ok(Schema { validator, source })
     }
 
@@ -211,6 +213,32 @@ fn wrong_type(
         ),
     );
     if expected == "string" && matches!(instance, Value::Number(_) | Value::Bool(_)) {
+        // An ID such as a Discord guild ID is past 2^53: a reader that holds JSON numbers as
+        // doubles (YAML -> JSON in Argo CD's tooling) turns 123456789012345678 into
+        // 1.2345678901234568e+17.
+        let big = instance
+            .as_u64()
+            .map(|n| n > 1 << 53)
+            .or_else(|| instance.as_i64().map(|n| n.unsigned_abs() > 1 << 53))
+            .unwrap_or(false);
+        let diagnostic = if big {
+            let double = format!("{:e}", instance.as_f64().unwrap_or_default());
+            let double = if double.contains("e-") {
+                double
+            } else {
+                double.replacen('e', "e+", 1)
+            };
+            let mut message = diagnostic.message.clone();
+            message.push_str(&format!(
+                " (YAML -> JSON readers that hold numbers as doubles make it {double})"
+            ));
+            Diagnostic {
+                message,
+                ..diagnostic
+            }
+        } else {
+            diagnostic
+        };
         diagnostic.with_hint(format!("quote it: \"{}\"", plain(instance)))
     } else if expected == "string" && instance.is_null() {
         diagnostic.with_hint("give it a value, quoted")

@@ -171,32 +171,112 @@ pub fn tenant_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Dia
     out
 }
 
+/// Labels and annotations, held to Kubernetes' own rules (apimachinery `ValidateLabels` and
+/// `ValidateAnnotations`): the Tenant's own metadata, and the maps tenantctl renders onto the
+/// tenant's Namespace from `tenantConfig`.
 fn label_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Some(config) = &tenant.spec.tenant_config else {
-        return out;
-    };
-    for (kind, map) in [
-        ("labels", &config.labels),
-        ("annotations", &config.annotations),
+    let config = tenant.spec.tenant_config.as_ref();
+    let maps = [
+        ("/metadata", "labels", tenant.metadata.labels.as_ref()),
+        (
+            "/metadata",
+            "annotations",
+            tenant.metadata.annotations.as_ref(),
+        ),
+        (
+            "/spec/tenantConfig",
+            "labels",
+            config.and_then(|c| c.labels.as_ref()),
+        ),
+        (
+            "/spec/tenantConfig",
+            "annotations",
+            config.and_then(|c| c.annotations.as_ref()),
+        ),
+    ];
+    for (parent, kind, map) in maps {
+        let Some(map) = map else { continue };
+        let is_label = kind == "labels";
+        for (key, value) in map {
+            let pointer = format!("{parent}/{kind}/{}", crate::yaml::escape_pointer(key));
+            let checked = if is_label {
+                key.clone()
+            } else {
+                key.to_ascii_lowercase()
+            };
+            if let Some(problem) = formats::qualified_key_problem(&checked) {
+                out.push(
+                    Diagnostic::error(
+                        file,
+                        document.key_position(&pointer),
+                        code::BAD_LABEL,
+                        format!("`{key}` is not a valid {} key: {problem}", &kind[..kind.len() - 1]),
+                    )
+                    .with_hint("use an optional DNS prefix and `/`, then up to 63 of A-Z a-z 0-9 - _ ., e.g. shop.pilab.hu/team"),
+                );
+            }
+            if is_label && !formats::is_label_value(value) {
+                let why = if value.len() > 63 {
+                    format!("it is {} characters, over 63", value.len())
+                } else {
+                    "only A-Z a-z 0-9 - _ ., starting and ending with a letter or digit".into()
+                };
+                out.push(
+                    Diagnostic::error(
+                        file,
+                        document.value_position(&pointer),
+                        code::BAD_LABEL,
+                        format!("`{value}` is not a valid label value: {why}"),
+                    )
+                    .with_hint("up to 63 of A-Z a-z 0-9 - _ ., starting and ending with a letter or digit; put free text in annotations"),
+                );
+            }
+        }
+    }
+    // What Kubernetes counts: the Tenant's own annotations, and the Namespace's, which tenantctl
+    // renders from tenantConfig.annotations plus the customer's name and e-mail.
+    let own = tenant
+        .metadata
+        .annotations
+        .as_ref()
+        .map_or(0, formats::annotations_size);
+    let mut rendered = config
+        .and_then(|c| c.annotations.as_ref())
+        .map_or(0, formats::annotations_size);
+    for (key, value) in [
+        (
+            "shop.pilab.hu/customer-name",
+            config.and_then(|c| c.customer_name.as_ref()),
+        ),
+        (
+            "shop.pilab.hu/customer-email",
+            config.and_then(|c| c.customer_email.as_ref()),
+        ),
     ] {
-        for (key, value) in map.iter().flatten() {
-            let pointer = format!(
-                "/spec/tenantConfig/{kind}/{}",
-                crate::yaml::escape_pointer(key)
+        rendered += value.map_or(0, |v| key.len() + v.len());
+    }
+    for (pointer, size, whose) in [
+        ("/metadata/annotations", own, "the Tenant's annotations"),
+        (
+            "/spec/tenantConfig/annotations",
+            rendered,
+            "the tenant Namespace's annotations (tenantConfig.annotations, customerName, customerEmail)",
+        ),
+    ] {
+        if size > formats::MAX_ANNOTATIONS_BYTES {
+            out.push(
+                Diagnostic::error(
+                    file,
+                    document.key_position(pointer),
+                    code::BAD_LABEL,
+                    format!(
+                        "{whose} total {size} bytes, over Kubernetes' limit of 256 KiB ({} bytes, keys and values)",
+                        formats::MAX_ANNOTATIONS_BYTES
+                    ),
+                )
+                .with_hint("keep large data out of annotations: use a ConfigMap"),
             );
-            if !formats::is_qualified_key(key) {
-                out.push(
-                    Diagnostic::error(file, document.key_position(&pointer), code::BAD_LABEL, format!("`{key}` is not a valid {} key", &kind[..kind.len() - 1]))
-                        .with_hint("use an optional DNS prefix and `/`, then up to 63 of A-Z a-z 0-9 - _ ., e.g. shop.pilab.hu/team"),
-                );
-            }
-            if kind == "labels" && !formats::is_label_value(value) {
-                out.push(
-                    Diagnostic::error(file, document.value_position(&pointer), code::BAD_LABEL, format!("`{value}` is not a valid label value"))
-                        .with_hint("up to 63 of A-Z a-z 0-9 - _ ., starting and ending with a letter or digit; put free text in annotations"),
-                );
-            }
         }
     }
     out

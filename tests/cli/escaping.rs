@@ -150,8 +150,9 @@ fn hostile_guild_values_stay_data_even_without_validation() {
         );
         assert_eq!(kustomization["namespace"], format!("guild-{hostile}"));
         assert_eq!(kustomization["resources"][0], format!("../../{hostile}"));
+        // The patch is a YAML block of operations (one value a line), each value JSON-quoted.
         let patch: Value =
-            serde_json::from_str(kustomization["patches"][0]["patch"].as_str().unwrap()).unwrap();
+            crate::support::parse_yaml(kustomization["patches"][0]["patch"].as_str().unwrap());
         let mut values = Vec::new();
         strings(&patch, &mut values);
         assert!(

@@ -107,6 +107,8 @@ fn hand_planted_files_naming_kube_system_are_refused_by_the_projects_and_by_vali
         "guilds/guild-2.yaml",
         "guild_id: \"2\"\ntier: \"kube-system\"\n",
     );
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "planted by hand"]);
     let apps = apps_json(&world);
     let tenant = apps
         .iter()

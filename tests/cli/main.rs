@@ -1,12 +1,15 @@
 //! Integration tests: the real binary, a real bare git remote, real kubectl kustomize,
 //! check-jsonschema and kubernetes-validate as judges. One test binary, one module per area.
 
+mod argo;
 mod boundary;
 mod ci_formats;
 mod commits;
 mod corpus;
+mod crd_rules;
 mod demo;
 mod differential;
+mod edits;
 mod escaping;
 mod extras;
 mod fence;
@@ -17,6 +20,7 @@ mod invalid;
 mod lifecycle;
 mod make;
 mod manifests;
+mod pipes;
 mod regression;
 mod remotes;
 mod render;

@@ -397,3 +397,299 @@ fn create_guild_deleted_hand_written_files_in_a_guild_overlay_folder() {
     assert!(world.remote_files().contains(&notes.to_string()));
     assert_eq!(world.read(notes), "hand-written\n");
 }
+
+#[test]
+fn list_piped_into_head_panicked_with_exit_101() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "free"]));
+    for args in [&["list"][..], &["apps"], &["crd"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = world
+            .tenantctl_command(&world.platform(), args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn an_io_error_exited_1_as_invalid_configuration_with_its_cause_flattened() {
+    let world = World::new();
+    let file = world.path().join("plain-file");
+    std::fs::write(&file, "").unwrap();
+    let target = file.join("platform");
+    let out = world.tenantctl_in(world.path(), &["init", target.to_str().unwrap()]);
+    fails_with(&out, 4);
+    let stderr = text(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert_eq!(first, format!("error: creating {}", target.display()));
+    assert!(
+        stderr.contains("\n  caused by: Not a directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_syntax_error_in_the_repos_own_template_exited_2_as_a_usage_error() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write("templates/tenant/params.yaml.j2", "{% if %}\n");
+    let all = fails_with(&world.tenantctl(&["render"]), 1);
+    assert!(all.contains("templates/tenant/params.yaml.j2"), "{all}");
+    assert!(
+        all.contains("or delete it to use the built-in default"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_broken_schema_in_the_repo_exited_4_or_1_by_chance() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write("schemas/guild.schema.json", "{ not json");
+    let all = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        all.contains("error: schemas/guild.schema.json is not valid JSON"),
+        "{all}"
+    );
+    assert!(all.contains("  caused by: "), "{all}");
+}
+
+#[test]
+fn migrate_accepted_a_negative_pr_number() {
+    let world = World::new();
+    world.platform_with_remote();
+    for number in ["-5", "0", "1.5", "\"-5\"", "\"0\""] {
+        let prstack = world.path().join("prstack.yaml");
+        std::fs::write(
+            &prstack,
+            format!(
+                "apiVersion: shop.pilab.hu/v1alpha1\nkind: PRStack\nmetadata:\n  name: pr\nspec:\n  prNumber: {number}\n  imageTag: t1\n"
+            ),
+        )
+        .unwrap();
+        let out = world.tenantctl(&["migrate", "prstack", prstack.to_str().unwrap()]);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!out.status.success(), "prNumber {number}: {all}");
+        assert!(all.contains("positive integer"), "prNumber {number}: {all}");
+    }
+    assert!(!world.platform().join("tenants/pr--5.yaml").exists());
+    assert!(!world.platform().join("tenants/pr-0.yaml").exists());
+}
+
+#[test]
+fn a_guild_id_beyond_64_bits_was_accepted() {
+    let world = World::new();
+    world.platform_with_remote();
+    let too_big = "18446744073709551616";
+    let all = fails_with(
+        &world.tenantctl(&["create-guild", too_big, "--tier", "free"]),
+        2,
+    );
+    assert!(all.contains("64 bits"), "{all}");
+    ok(&world.tenantctl(&["create-guild", "18446744073709551615", "--tier", "free"]));
+    // A hand-written file with such an ID is E306.
+    world.write(
+        &format!("guilds/guild-{too_big}.yaml"),
+        &format!("guild_id: \"{too_big}\"\ntier: \"free\"\n"),
+    );
+    let all = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        all.contains(&format!("guilds/guild-{too_big}.yaml:1:11: error[E306]")),
+        "{all}"
+    );
+}
+
+#[test]
+fn update_guild_dropped_the_files_comments() {
+    let world = World::new();
+    world.platform_with_remote();
+    let path = "guilds/guild-5.yaml";
+    let text = "# league night\nguild_id: \"5\"  # from Discord\n\n# sizing\ntier: 'free'\nbackend_cpu_limit: '200m'\n";
+    world.write(path, text);
+    world.git(&["add", path]);
+    world.git(&["commit", "-qm", "hand-written"]);
+    ok(&world.tenantctl(&["update-guild", "5", "--set", "backend_cpu_limit=300m"]));
+    assert_eq!(
+        world.read(path),
+        text.replace("'200m'", "\"300m\""),
+        "only the value changes"
+    );
+}
+
+#[test]
+fn update_tenant_dropped_comments_of_a_from_file_tenant() {
+    let world = World::new();
+    world.platform_with_remote();
+    let text = "# VIP customer\napiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: vip\nspec:\n  tenantId: vip   # fixed\n  tenantType: staging\n  active: true\n";
+    let manifest = world.path().join("vip.yaml");
+    std::fs::write(&manifest, text).unwrap();
+    ok(&world.tenantctl(&["create-tenant", "--from-file", manifest.to_str().unwrap()]));
+    ok(&world.tenantctl(&["update-tenant", "vip", "--image-tag", "v2"]));
+    assert_eq!(
+        world.read("tenants/vip.yaml"),
+        format!("{text}  imageTag: \"v2\"\n")
+    );
+    ok(&world.tenantctl(&["suspend-tenant", "vip"]));
+    assert_eq!(
+        world.read("tenants/vip.yaml"),
+        format!("{text}  imageTag: \"v2\"\n").replace("active: true", "active: false")
+    );
+}
+
+#[test]
+fn every_written_file_became_mode_0600() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let world = World::new();
+    world.platform_with_remote();
+    let probe = world.path().join("probe");
+    std::fs::write(&probe, "").unwrap();
+    let default = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    ok(&world.tenantctl(&["create-guild", "6", "--tier", "free"]));
+    let file = world.platform().join("guilds/guild-6.yaml");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        default
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ok(&world.tenantctl(&["update-guild", "6", "--tier", "pro"]));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+const SEED_TENANT: &str = include_str!("../fixtures/tenant/seed-example.yaml");
+
+/// A world with the seed Tenant, edited by `from` -> `to`; `validate`'s output (it must fail).
+fn validate_tenant_edit(from: &str, to: &str) -> String {
+    let world = World::new();
+    world.platform_with_remote();
+    assert!(SEED_TENANT.contains(from), "{from}");
+    world.write(
+        "tenants/customer-shop-1.yaml",
+        &SEED_TENANT.replacen(from, to, 1),
+    );
+    fails_with(&world.tenantctl(&["validate"]), 1)
+}
+
+#[test]
+fn a_label_value_with_a_space_passed_validate() {
+    let out = validate_tenant_edit(
+        "  namespace: default\n",
+        "  namespace: default\n  labels:\n    team: \"Platform Team\"\n    -team: x\n    \"owner team\": x\n    tier: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n",
+    );
+    assert!(
+        out.contains("tenants/customer-shop-1.yaml:7:11: error[E316]: `Platform Team` is not a valid label value"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "tenants/customer-shop-1.yaml:8:5: error[E316]: `-team` is not a valid label key"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "tenants/customer-shop-1.yaml:9:5: error[E316]: `owner team` is not a valid label key"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("is not a valid label value: it is 64 characters, over 63"),
+        "{out}"
+    );
+}
+
+#[test]
+fn annotations_over_256_kib_passed_validate() {
+    let big = "x".repeat(262_144);
+    let out = validate_tenant_edit(
+        "    billingTier: \"premium\"\n",
+        &format!("    billingTier: \"premium\"\n    annotations:\n      note: \"{big}\"\n"),
+    );
+    assert!(
+        out.contains("error[E316]: the tenant Namespace's annotations (tenantConfig.annotations, customerName, customerEmail) total 262239 bytes, over Kubernetes' limit of 256 KiB (262144 bytes, keys and values)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_underscore_number_passed_the_yaml11_trap_check() {
+    let out = validate_tenant_edit("  imageTag: \"v1.2.3\"\n", "  imageTag: 1e1_0\n");
+    assert!(
+        out.contains("tenants/customer-shop-1.yaml:9:13: error[E204]: unquoted `1e1_0` is the number 10000000000 to YAML 1.1 readers"),
+        "{out}"
+    );
+    assert!(out.contains("help: quote it: \"1e1_0\""), "{out}");
+    let out = validate_tenant_edit(
+        "    customerName: \"Customer Shop Inc.\"\n",
+        "    customerName: 0x_1F\n",
+    );
+    assert!(
+        out.contains("unquoted `0x_1F` is the hexadecimal number 31"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unquoted_guild_id_lost_digits_as_a_double() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write(
+        "guilds/guild-123456789012345678.yaml",
+        "guild_id: 123456789012345678\ntier: \"free\"\n",
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("guilds/guild-123456789012345678.yaml:1:11: error[E203]: `guild_id` must be a string, found a number (YAML -> JSON readers that hold numbers as doubles make it 1.2345678901234568e+17)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("help: quote it: \"123456789012345678\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_tenant_applied_without_tenantctl_had_no_active_default() {
+    let world = World::new();
+    world.platform_with_remote();
+    let crd: serde_json::Value = serde_saphyr::from_str(&ok(&world.tenantctl(&["crd"]))).unwrap();
+    let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    assert_eq!(spec["properties"]["active"]["default"], true);
+    assert_eq!(
+        spec["x-kubernetes-validations"][1]["rule"],
+        "!has(self.mongoPassword)"
+    );
+}
+
+#[test]
+fn list_said_valid_for_a_guild_that_validate_rejects() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free", "--no-push"]));
+    world.write(
+        "guilds/guild-2.yaml",
+        "guild_id: \"2\"\ntier: \"free\"\nbackend_cpu_limt: \"1\"\n",
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(out.contains("guilds/guild-2.yaml"), "{out}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(&world.tenantctl(&["list", "--output", "json"]))).unwrap();
+    let valid = |id: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["guild_id"] == id)
+            .unwrap()["valid"]
+            .clone()
+    };
+    assert_eq!(valid("2"), false, "one verdict with validate");
+    assert_eq!(valid("1"), true);
+}

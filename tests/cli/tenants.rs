@@ -146,7 +146,9 @@ fn the_tenants_application_set_validates_and_generates_one_application_per_tenan
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stdout));
-    let apps: Value = serde_json::from_str(&ok(&world.tenantctl(&["apps", "-o", "json"]))).unwrap();
+    // The tenant is not committed here: preview the work tree.
+    let apps: Value =
+        serde_json::from_str(&ok(&world.tenantctl(&["apps", "--worktree", "-o", "json"]))).unwrap();
     let tenant = apps
         .as_array()
         .unwrap()

@@ -158,6 +158,9 @@ fn progress_bar_on_a_terminal_and_nothing_when_piped() {
         );
     }
     ok(&world.tenantctl(&["render"]));
+    // Committed, as Argo CD needs them (an untracked file gets a warning).
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "300 guilds"]);
     let terminal = Terminal::run(&world, &world.platform(), 120, "tenantctl validate");
     let screen = terminal.wait_for("[exited]", false);
     assert!(

@@ -1,0 +1,151 @@
+//! A commit as Argo CD's repo server sees it, for `apps`: the files `git ls-files` lists, matched
+//! with git's pathspec globs (where `*` also matches `/`), symbolic links inside the repository
+//! followed, and nothing that is not committed.
+
+use std::path::Path;
+
+use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+
+use crate::apps::RepoView;
+use crate::error::Result;
+
+/// The config repo in one commit.
+pub struct CommitView {
+    repo: Repository,
+    tree: Oid,
+    prefix: String,
+    label: String,
+}
+
+impl super::GitRepo {
+    /// The config repo as commit `rev` has it (`HEAD` for what the branch holds).
+    pub fn commit_view(&self, rev: &str) -> Result<CommitView> {
+        let commit = self.repo.revparse_single(rev)?.peel_to_commit()?;
+        let short = commit.id().to_string()[..7].to_string();
+        let branch = self.branch().unwrap_or_else(|_| "detached".into());
+        Ok(CommitView {
+            repo: Repository::open(self.repo.path())?,
+            tree: commit.tree_id(),
+            prefix: self.prefix.clone(),
+            label: format!(
+                "{rev} ({short}, {branch}): what Argo CD reads once it is pushed; `--worktree` previews uncommitted files"
+            ),
+        })
+    }
+}
+
+impl CommitView {
+    /// Every committed path under the config repo (files and symbolic links), relative to it.
+    fn paths(&self) -> Result<Vec<String>> {
+        let tree = self.repo.find_tree(self.tree)?;
+        let mut paths = Vec::new();
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(ObjectType::Blob)
+                && let Ok(name) = entry.name()
+            {
+                let full = format!("{dir}{name}");
+                if let Some(relative) = full.strip_prefix(&self.prefix) {
+                    paths.push(relative.to_string());
+                }
+            }
+            TreeWalkResult::Ok
+        })?;
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// The blob at `path`, following symbolic links that stay inside the repository (Argo CD
+    /// refuses ones that leave it: those read as absent).
+    fn read_following(&self, path: &str, hops: usize) -> Result<Option<Vec<u8>>> {
+        let tree = self.repo.find_tree(self.tree)?;
+        let full = format!("{}{path}", self.prefix);
+        let Ok(entry) = tree.get_path(Path::new(&full)) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Ok(None);
+        }
+        let blob = self.repo.find_blob(entry.id())?;
+        if entry.filemode() != 0o120000 {
+            return Ok(Some(blob.content().to_vec()));
+        }
+        if hops == 0 {
+            return Ok(None);
+        }
+        let target = String::from_utf8_lossy(blob.content()).into_owned();
+        let base = path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+        match resolve(base, &target) {
+            Some(resolved) => self.read_following(&resolved, hops - 1),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `target` relative to directory `base`, normalised; `None` when it leaves the repository.
+fn resolve(base: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+impl RepoView for CommitView {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn matching(&self, pattern: &str) -> Result<Vec<String>> {
+        let glob = crate::apps::pathspec(pattern)?;
+        Ok(self
+            .paths()?
+            .into_iter()
+            .filter(|p| glob.is_match(p))
+            .collect())
+    }
+
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        self.read_following(path, 8)
+    }
+
+    fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>> {
+        let prefix = format!("{dir}/");
+        Ok(self
+            .paths()?
+            .into_iter()
+            .filter(|p| {
+                p.strip_prefix(&prefix).is_some_and(|rest| {
+                    !rest.contains('/') && (rest.ends_with(".yaml") || rest.ends_with(".yml"))
+                })
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn links_resolve_inside_the_repository_only() {
+        assert_eq!(
+            resolve("guilds", "../archive/g.yaml").as_deref(),
+            Some("archive/g.yaml")
+        );
+        assert_eq!(
+            resolve("guilds", "g.yaml").as_deref(),
+            Some("guilds/g.yaml")
+        );
+        assert_eq!(resolve("guilds", "../../etc/passwd"), None);
+        assert_eq!(resolve("guilds", "/etc/passwd"), None);
+    }
+}
