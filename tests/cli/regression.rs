@@ -693,3 +693,94 @@ fn list_said_valid_for_a_guild_that_validate_rejects() {
     assert_eq!(valid("2"), false, "one verdict with validate");
     assert_eq!(valid("1"), true);
 }
+
+#[test]
+fn every_application_ran_in_project_default() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    let apps: serde_json::Value =
+        serde_json::from_str(&ok(&world.tenantctl(&["apps", "--output", "json"]))).unwrap();
+    let projects: Vec<&str> = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["project"].as_str().unwrap())
+        .collect();
+    assert_eq!(projects, ["guilds-free", "tenants-staging"]);
+}
+
+#[test]
+fn a_tenant_could_claim_kube_system() {
+    let world = World::new();
+    world.platform_with_remote();
+    let manifest = world.path().join("sys.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: sys\nspec:\n  tenantId: sys\n  tenantType: staging\n  active: true\n  namespaceConfig:\n    pattern: \"kube-system\"\n",
+    )
+    .unwrap();
+    let out = fails_with(
+        &world.tenantctl(&["create-tenant", "--from-file", manifest.to_str().unwrap()]),
+        1,
+    );
+    assert!(out.contains("E330") && out.contains("kube-system"), "{out}");
+    assert!(!world.platform().join("tenants/sys.yaml").exists());
+}
+
+#[test]
+fn a_target_revision_holding_go_template_delimiters_was_rendered_for_argo_cd_to_run() {
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml");
+    world.write(
+        "tenantctl.yaml",
+        &config.replace("targetRevision: HEAD", "targetRevision: \"{{ .tier }}\""),
+    );
+    let out = fails_with(&world.tenantctl(&["render"]), 1);
+    assert!(out.contains("E334"), "{out}");
+}
+
+#[test]
+fn two_application_sets_could_share_a_name_and_replace_each_other() {
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml");
+    world.write(
+        "tenantctl.yaml",
+        &format!("{config}tenants:\n  applicationSetName: frolf-bot-guilds\n"),
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(out.contains("E335"), "{out}");
+}
+
+#[test]
+fn deploy_applicationset_applied_only_the_guilds_application_set() {
+    let world = World::new();
+    world.platform_with_remote();
+    let makefile = world.read("Makefile");
+    assert!(
+        makefile.contains("kubectl apply -k kustomize/argocd"),
+        "{makefile}"
+    );
+    let kustomization = world.read("kustomize/argocd/kustomization.yaml");
+    for file in [
+        "appprojects.yaml",
+        "applicationset.yaml",
+        "tenants-applicationset.yaml",
+    ] {
+        assert!(kustomization.contains(file), "{kustomization}");
+    }
+}
+
+#[test]
+fn a_guild_namespace_had_no_quota_limits_or_network_policy() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let built = crate::support::kustomize_build(&world, "kustomize/guilds/guild-1");
+    for kind in ["ResourceQuota", "LimitRange", "NetworkPolicy"] {
+        assert!(built.iter().any(|m| m["kind"] == kind), "{kind}");
+    }
+}
