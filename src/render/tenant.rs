@@ -50,10 +50,7 @@ pub fn render_overlay_with_secrets(
     if tenant.backups_enabled() {
         manifests.push(templates_of::BACKUP);
     }
-    if tenant.spec.tenant_type == "production"
-        && tenant.is_active()
-        && !tenant.services().is_empty()
-    {
+    if autoscaled(tenant) {
         manifests.push(templates_of::AVAILABILITY);
     }
     let dir = format!("{TENANT_OVERLAYS_DIR}/{}", tenant.spec.tenant_id);
@@ -76,6 +73,7 @@ pub fn render_overlay_with_secrets(
         "files": names,
         "generators": secrets.generators,
         "namespace": if has_secrets { tenant.namespace().ok() } else { None },
+        "id": tenant.spec.tenant_id,
     });
     files.insert(
         format!("{dir}/kustomization.yaml"),
@@ -86,6 +84,14 @@ pub fn render_overlay_with_secrets(
         templates.render(templates_of::PARAMS.path, &context)?,
     );
     Ok(files)
+}
+
+/// Whether the tenant's Deployments get an HPA (`availability.yaml`): an active production tenant
+/// with services. The HPA then owns the replica count, so the Deployments render no
+/// `spec.replicas` and Argo CD has nothing to reset; a suspended tenant has no HPA and its
+/// Deployments say `replicas: 0`.
+pub fn autoscaled(tenant: &Tenant) -> bool {
+    tenant.spec.tenant_type == "production" && tenant.is_active() && !tenant.services().is_empty()
 }
 
 /// `templates/tenant/rbac.yaml.j2` -> `rbac.yaml`.
@@ -120,6 +126,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
     ]);
     let mut namespace_labels = config.labels.clone().unwrap_or_default();
     namespace_labels.extend(labels.clone());
+    namespace_labels.insert("app.kubernetes.io/name".into(), "tenant".into());
     namespace_labels.insert("shop.pilab.hu/tenant-type".into(), spec.tenant_type.clone());
     if let Some(tier) = &config.billing_tier {
         namespace_labels.insert("shop.pilab.hu/billing-tier".into(), tier.clone());
@@ -152,6 +159,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
         "namespace": namespace,
         "type": spec.tenant_type,
         "replicas": replicas,
+        "autoscaled": autoscaled(tenant),
         "registry": settings.registry,
         "image_tag": spec.image_tag.clone().unwrap_or_else(|| settings.default_image_tag.clone()),
         "port": settings.container_port,

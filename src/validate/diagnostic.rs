@@ -59,10 +59,14 @@ pub mod code {
     pub const DUPLICATE_ARGO_NAME: &str = "E335";
     pub const DUPLICATE_APPLICATION: &str = "E336";
     pub const UNSUPPORTED_TEMPLATE: &str = "E337";
+    /// A production tenant without a pinned `imageTag` (absent or `latest`).
+    pub const UNPINNED_IMAGE: &str = "E338";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";
     pub const UNSEEN_BY_ARGO: &str = "W104";
+    /// A staging or development tenant without a pinned `imageTag` (absent or `latest`).
+    pub const UNPINNED_IMAGE_WARNING: &str = "W105";
     pub const STALE_RENDER: &str = "E400";
     pub const MANIFEST_SCHEMA: &str = "E401";
     pub const MANIFEST_NO_SCHEMA: &str = "E402";

@@ -157,6 +157,7 @@ pub fn tenant_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Dia
         );
     }
     out.extend(label_rules(file, document, tenant));
+    out.extend(image_rule(file, document, tenant));
     if spec.active.is_none() {
         out.push(
             Diagnostic::warning(
@@ -169,6 +170,45 @@ pub fn tenant_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Dia
         );
     }
     out
+}
+
+/// An image tag that names a build: production refuses an absent `imageTag` (which renders
+/// `tenants.defaultImageTag`, `latest` by default) or `latest` (E338); other types are warned
+/// (W105). `latest` moves under a running tenant, and a rollback has nothing to go back to.
+fn image_rule(file: &str, document: &Document, tenant: &Tenant) -> Option<Diagnostic> {
+    let spec = &tenant.spec;
+    let (at, problem) = match spec.image_tag.as_deref().map(str::trim) {
+        None => (
+            document.key_position("/spec"),
+            "imageTag is not set, so the image is not pinned".to_string(),
+        ),
+        Some(tag) if tag.is_empty() || tag.eq_ignore_ascii_case("latest") => (
+            document.value_position("/spec/imageTag"),
+            format!("imageTag `{tag}` is not pinned to a build"),
+        ),
+        Some(_) => return None,
+    };
+    let hint = format!(
+        "set `imageTag` to a released tag such as v1.2.3 (`tenantctl update-tenant {} --image-tag v1.2.3`)",
+        spec.tenant_id
+    );
+    Some(if spec.tenant_type == "production" {
+        Diagnostic::error(
+            file,
+            at,
+            code::UNPINNED_IMAGE,
+            format!("production tenant: {problem}"),
+        )
+        .with_hint(hint)
+    } else {
+        Diagnostic::warning(
+            file,
+            at,
+            code::UNPINNED_IMAGE_WARNING,
+            format!("{} tenant: {problem}", spec.tenant_type),
+        )
+        .with_hint(hint)
+    })
 }
 
 /// Labels and annotations, held to Kubernetes' own rules (apimachinery `ValidateLabels` and

@@ -181,9 +181,10 @@ fn manifests_catch_a_broken_template() {
         "tenants/customer-shop-1.yaml",
         include_str!("../fixtures/tenant/seed-example.yaml"),
     );
-    let template = world
-        .read("templates/tenant/services.yaml.j2")
-        .replace("spec:\n  replicas:", "spec:\n  replicaz: 1\n  replicas:");
+    let template = world.read("templates/tenant/services.yaml.j2").replace(
+        "spec:\n{% if t.autoscaled %}",
+        "spec:\n  replicaz: 1\n{% if t.autoscaled %}",
+    );
     world.write("templates/tenant/services.yaml.j2", &template);
     ok(&world.tenantctl(&["render"]));
     ok(&world.tenantctl(&["validate"]));

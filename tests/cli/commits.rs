@@ -670,7 +670,14 @@ fn tenant_commits_carry_trailers_git_log_can_search() {
     let world = World::new();
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "development"]));
-    ok(&world.tenantctl(&["create-tenant", "shop-b", "--type", "production"]));
+    ok(&world.tenantctl(&[
+        "create-tenant",
+        "shop-b",
+        "--type",
+        "production",
+        "--image-tag",
+        "v1.0.0",
+    ]));
     let found = world.git(&["log", "--grep", "Tenant-Id: shop-a", "--format=%H"]);
     assert_eq!(found.lines().count(), 1, "exactly one commit: {found}");
     let message = world.git(&["log", "-1", "--format=%B", found.trim()]);

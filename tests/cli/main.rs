@@ -20,6 +20,7 @@ mod invalid;
 mod lifecycle;
 mod make;
 mod manifests;
+mod manifests_run;
 mod pipes;
 mod regression;
 mod remotes;

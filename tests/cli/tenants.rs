@@ -46,10 +46,13 @@ fn the_seed_example_validates_and_builds_as_designed() {
             .as_str()
             .unwrap();
         assert!(image.ends_with(":v1.2.3"), "{image}");
-        assert_eq!(
-            deployment["spec"]["replicas"], 2,
-            "production runs at least 2"
+        assert!(
+            deployment["spec"].get("replicas").is_none(),
+            "the HPA owns the replica count: {deployment}"
         );
+    }
+    for hpa in of_kind(&manifests, "HorizontalPodAutoscaler") {
+        assert_eq!(hpa["spec"]["minReplicas"], 2, "production runs at least 2");
     }
     let ingress = of_kind(&manifests, "Ingress")[0];
     assert_eq!(ingress["spec"]["rules"][0]["host"], "shop.customer.com");
