@@ -42,8 +42,10 @@ pub struct TenantSettings {
     /// The tag when a tenant sets no imageTag.
     pub default_image_tag: String,
     pub ingress_class_name: String,
-    /// Where the ingress controller runs: its pods may reach every tenant.
+    /// Where the ingress controller runs: it reaches only the services a tenant's Ingress routes to.
     pub ingress_controller_namespace: String,
+    /// Whether tenant pods may open HTTPS (TCP 443) connections to the internet (default false).
+    pub egress_internet: bool,
     /// Replicas per tenant type (production is at least 2 whatever this says).
     pub replicas: BTreeMap<String, u32>,
     /// The image of the backup CronJob.
@@ -52,6 +54,10 @@ pub struct TenantSettings {
     pub container_port: u16,
     /// LimitRange defaults for each container.
     pub container_defaults: ContainerDefaults,
+    /// The HTTP path of every service's liveness probe, on the named port `http`.
+    pub liveness_probe_path: String,
+    /// The HTTP path of every service's readiness probe, on the named port `http`.
+    pub readiness_probe_path: String,
 }
 
 /// Per-container defaults of a tenant's LimitRange.
@@ -72,6 +78,7 @@ impl Default for TenantSettings {
             default_image_tag: "latest".into(),
             ingress_class_name: "nginx".into(),
             ingress_controller_namespace: "ingress-nginx".into(),
+            egress_internet: false,
             replicas: [
                 ("production".to_string(), 2),
                 ("staging".to_string(), 1),
@@ -86,6 +93,8 @@ impl Default for TenantSettings {
                 cpu_limit: "500m".into(),
                 memory_limit: "512Mi".into(),
             },
+            liveness_probe_path: "/healthz".into(),
+            readiness_probe_path: "/readyz".into(),
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn render_overlay(
             },
             "expose_backend": tier.expose_backend,
             "ingress_namespace": model.config.tenants.ingress_controller_namespace,
+            "internet_except": super::tenant::INTERNET_EXCEPT,
         }),
     )?;
     Ok(vec![

@@ -94,6 +94,29 @@ pub fn autoscaled(tenant: &Tenant) -> bool {
     tenant.spec.tenant_type == "production" && tenant.is_active() && !tenant.services().is_empty()
 }
 
+/// The label prefix of Kubernetes' Pod Security admission; users may not set these labels.
+pub const POD_SECURITY_PREFIX: &str = "pod-security.kubernetes.io/";
+
+/// The labels every tenant Namespace carries: the "restricted" profile enforced, warned about
+/// and audited, at the cluster's latest version of it.
+pub fn pod_security_labels() -> BTreeMap<String, String> {
+    ["enforce", "warn", "audit"]
+        .iter()
+        .flat_map(|mode| {
+            [
+                (
+                    format!("{POD_SECURITY_PREFIX}{mode}"),
+                    "restricted".to_string(),
+                ),
+                (
+                    format!("{POD_SECURITY_PREFIX}{mode}-version"),
+                    "latest".to_string(),
+                ),
+            ]
+        })
+        .collect()
+}
+
 /// `templates/tenant/rbac.yaml.j2` -> `rbac.yaml`.
 fn file_name(template: EmbeddedFile) -> String {
     let name = template.path.rsplit('/').next().unwrap_or(template.path);
@@ -131,6 +154,10 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
     if let Some(tier) = &config.billing_tier {
         namespace_labels.insert("shop.pilab.hu/billing-tier".into(), tier.clone());
     }
+    // Pod Security "restricted", enforced: inserted last, so no tenantConfig label (refused by
+    // `validate` anyway, E339) can weaken it.
+    namespace_labels.retain(|key, _| !key.starts_with(POD_SECURITY_PREFIX));
+    namespace_labels.extend(pod_security_labels());
     labels.insert("shop.pilab.hu/tenant-type".into(), spec.tenant_type.clone());
     let mut namespace_annotations = config.annotations.clone().unwrap_or_default();
     if let Some(name) = &config.customer_name {
@@ -153,6 +180,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
     }
     let services = tenant.services();
     let routes: Vec<Value> = ingress_routes(services);
+    let network = network_facts(settings, tenant, &namespace, &routes);
     let backup = spec.backup_config.clone().unwrap_or_default();
     json!({
         "id": id,
@@ -163,6 +191,12 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
         "registry": settings.registry,
         "image_tag": spec.image_tag.clone().unwrap_or_else(|| settings.default_image_tag.clone()),
         "port": settings.container_port,
+        "probes": {
+            "liveness": settings.liveness_probe_path,
+            "readiness": settings.readiness_probe_path,
+        },
+        // Spread the pods of a service over nodes when there can be more than one.
+        "spread": autoscaled(tenant) || replicas > 1,
         "services": services,
         "deployed_at": spec.deployed_at,
         "domain": spec.custom_domain,
@@ -170,6 +204,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
         "ingress_class": settings.ingress_class_name,
         "ingress_namespace": settings.ingress_controller_namespace,
         "routes": routes,
+        "network": network,
         "labels": labels,
         "namespace_labels": namespace_labels,
         "namespace_annotations": namespace_annotations,
@@ -246,4 +281,190 @@ fn config_data(tenant: &Tenant) -> BTreeMap<String, String> {
         }
     }
     data
+}
+
+/// The cloud metadata address (AWS, GCP, Azure, OpenStack): no policy ever lets a pod reach it.
+pub const METADATA_CIDR: &str = "169.254.169.254/32";
+
+/// What "the internet" excludes in every egress policy: the metadata address and the private
+/// ranges where pods, services, nodes and other tenants live.
+pub const INTERNET_EXCEPT: [&str; 4] = [
+    METADATA_CIDR,
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+];
+
+/// The tenant's network policies beyond default-deny: which pods the ingress controller reaches
+/// (the services the Ingress routes to, only when an Ingress is rendered), the egress rules to
+/// its data services, and whether the internet on 443 is allowed.
+fn network_facts(
+    settings: &TenantSettings,
+    tenant: &Tenant,
+    namespace: &str,
+    routes: &[Value],
+) -> Value {
+    let has_ingress = tenant.spec.custom_domain.is_some() && !tenant.services().is_empty();
+    let mut routed: Vec<String> = if has_ingress {
+        routes
+            .iter()
+            .filter_map(|r| r["service"].as_str())
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    routed.sort();
+    routed.dedup();
+    let spec = &tenant.spec;
+    let mut rules = std::collections::BTreeSet::new();
+    for (name, url, port) in [
+        ("MongoDB (mongoURI)", &spec.mongo_uri, 27017),
+        ("NATS (natsURL)", &spec.nats_url, 4222),
+        ("Redis (redisURL)", &spec.redis_url, 6379),
+    ] {
+        let Some(url) = url else { continue };
+        for (host, port) in endpoints(url, port) {
+            if let Some(peer) = data_peer(&host, namespace) {
+                rules.insert((peer, port, name));
+            }
+        }
+    }
+    let data: Vec<Value> = rules
+        .into_iter()
+        .map(|(peer, port, name)| {
+            let mut rule = json!({
+                "name": name, "port": port, "namespace": null, "cidr": null, "except": [],
+            });
+            match peer {
+                DataPeer::Namespace(ns) => rule["namespace"] = json!(ns),
+                DataPeer::Address(cidr) => rule["cidr"] = json!(cidr),
+                DataPeer::Anywhere => {
+                    rule["cidr"] = json!("0.0.0.0/0");
+                    rule["except"] = json!([METADATA_CIDR]);
+                }
+            }
+            rule
+        })
+        .collect();
+    json!({
+        "routed_services": routed,
+        "data": data,
+        "internet": settings.egress_internet,
+        "internet_except": INTERNET_EXCEPT,
+    })
+}
+
+/// Where a data service's host is, as a NetworkPolicy can say it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum DataPeer {
+    /// A Service of another namespace (`<name>.<namespace>.svc[.cluster.local]`).
+    Namespace(String),
+    /// An IP address, as a /32 (or /128).
+    Address(String),
+    /// A name outside the cluster: any address but the metadata one, on the service's port.
+    Anywhere,
+}
+
+/// `host:port` pairs of a connection URL: the scheme, user info, path and query are dropped;
+/// several hosts (`h1:27017,h2:27017`) each count; a missing port is the service's default
+/// (also for `mongodb+srv://`, whose hosts DNS names).
+fn endpoints(url: &str, default_port: u16) -> Vec<(String, u16)> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let hosts = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    hosts
+        .split(',')
+        .filter(|h| !h.is_empty())
+        .filter_map(|h| {
+            let (host, port) = if let Some(inner) = h.strip_prefix('[') {
+                let (host, after) = inner.split_once(']')?;
+                (host, after.strip_prefix(':'))
+            } else {
+                match h.rsplit_once(':') {
+                    Some((host, port)) => (host, Some(port)),
+                    None => (h, None),
+                }
+            };
+            let port = match port {
+                Some(p) => p.parse().ok()?,
+                None => default_port,
+            };
+            (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
+        })
+        .collect()
+}
+
+/// Where `host` is, seen from `namespace`; `None` when no rule is needed (the tenant's own
+/// namespace, allowed anyway) or allowed (the link-local metadata range).
+fn data_peer(host: &str, namespace: &str) -> Option<DataPeer> {
+    let host = host.trim_end_matches('.');
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) if v4.is_link_local() || v4.is_loopback() => None,
+            std::net::IpAddr::V4(v4) => Some(DataPeer::Address(format!("{v4}/32"))),
+            std::net::IpAddr::V6(v6) if v6.is_loopback() => None,
+            std::net::IpAddr::V6(v6) => Some(DataPeer::Address(format!("{v6}/128"))),
+        };
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() == 1 {
+        // A Service of the tenant's own namespace (or localhost).
+        return None;
+    }
+    let svc = labels.iter().position(|l| *l == "svc");
+    if let Some(i) = svc.filter(|i| *i >= 2) {
+        let tail = &labels[i + 1..];
+        if tail.is_empty() || tail == ["cluster", "local"] {
+            let ns = labels[i - 1];
+            return (ns != namespace).then(|| DataPeer::Namespace(ns.to_string()));
+        }
+    }
+    Some(DataPeer::Anywhere)
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::*;
+
+    #[test]
+    fn urls_give_hosts_and_ports() {
+        assert_eq!(
+            endpoints(
+                "mongodb://u@m-0.mongo.data.svc:27018,m-1.mongo.data.svc/db?rs=x",
+                27017
+            ),
+            [
+                ("m-0.mongo.data.svc".to_string(), 27018),
+                ("m-1.mongo.data.svc".to_string(), 27017)
+            ]
+        );
+        assert_eq!(endpoints("redis", 6379), [("redis".to_string(), 6379)]);
+        assert_eq!(
+            endpoints("nats://[fd00::1]:4223", 4222),
+            [("fd00::1".to_string(), 4223)]
+        );
+    }
+
+    #[test]
+    fn hosts_become_peers_and_never_the_metadata_address() {
+        let ns = "tenant-a-production";
+        assert_eq!(data_peer("redis", ns), None);
+        assert_eq!(data_peer("redis.tenant-a-production.svc", ns), None);
+        assert_eq!(
+            data_peer("nats.messaging.svc.cluster.local", ns),
+            Some(DataPeer::Namespace("messaging".into()))
+        );
+        assert_eq!(
+            data_peer("10.1.2.3", ns),
+            Some(DataPeer::Address("10.1.2.3/32".into()))
+        );
+        assert_eq!(data_peer("169.254.169.254", ns), None);
+        assert_eq!(
+            data_peer("cluster0.abcde.mongodb.net", ns),
+            Some(DataPeer::Anywhere)
+        );
+        assert_eq!(data_peer("redis.data", ns), Some(DataPeer::Anywhere));
+    }
 }

@@ -61,6 +61,8 @@ pub mod code {
     pub const UNSUPPORTED_TEMPLATE: &str = "E337";
     /// A production tenant without a pinned `imageTag` (absent or `latest`).
     pub const UNPINNED_IMAGE: &str = "E338";
+    /// A `pod-security.kubernetes.io/*` label in a tenant's labels: tenantctl owns them.
+    pub const POD_SECURITY_LABEL: &str = "E339";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::diagnostic::{Diagnostic, code};
 use super::formats;
 use crate::model::Tenant;
+use crate::render::tenant::POD_SECURITY_PREFIX;
 use crate::yaml::Document;
 
 /// Every rule of one tenant file.
@@ -245,6 +246,19 @@ fn label_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Diagnost
             } else {
                 key.to_ascii_lowercase()
             };
+            if is_label && parent == "/spec/tenantConfig" && key.starts_with(POD_SECURITY_PREFIX) {
+                out.push(
+                    Diagnostic::error(
+                        file,
+                        document.key_position(&pointer),
+                        code::POD_SECURITY_LABEL,
+                        format!(
+                            "`{key}` would set the namespace's Pod Security level, which tenantctl owns: every tenant namespace enforces `restricted`"
+                        ),
+                    )
+                    .with_hint("remove this label; pods must meet the restricted profile (see Pod Security in the README)"),
+                );
+            }
             if let Some(problem) = formats::qualified_key_problem(&checked) {
                 out.push(
                     Diagnostic::error(

@@ -79,8 +79,11 @@ fn the_seed_example_validates_and_builds_as_designed() {
     assert_eq!(
         policies,
         [
+            "allow-dns-egress",
             "allow-ingress-controller",
             "allow-same-namespace",
+            "allow-same-namespace-egress",
+            "default-deny-egress",
             "default-deny-ingress"
         ]
     );
