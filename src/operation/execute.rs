@@ -128,6 +128,7 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
     let mut attempt = 0;
     let mut busy = 0;
     let mut unreachable: Option<Error> = None;
+    let mut left_out_note: Option<String> = None;
     loop {
         attempt += 1;
         let local = git.head()?;
@@ -186,12 +187,14 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
                 .filter(|p| !ours.contains(p))
                 .collect();
             if !left_out.is_empty() {
-                outcome.notes.push(format!(
+                left_out_note = Some(format!(
                     "rendered from the committed files: your uncommitted edits to {} stay in the work tree and out of this commit",
                     left_out.join(", ")
                 ));
             }
         }
+        // Said after a replay too: the edits are left out of whichever commit lands.
+        outcome.notes.extend(left_out_note.clone());
         if review.is_none() {
             // Everything the work tree must take when the branch moves: our paths, and what
             // the fetch brought in.
