@@ -32,11 +32,7 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
         ));
     }
     let target = merge_ref.trim_start_matches("refs/heads/");
-    let remote_settings = RemoteSettings {
-        timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
-        token_env: settings.token_env.clone(),
-        token_username: settings.token_username.clone(),
-    };
+    let remote_settings = RemoteSettings::from_config(&settings);
     match git.push_commit(&remote, head, target, &remote_settings, global.no_verify)? {
         PushOutcome::Pushed(pushed) => {
             git.set_upstream(&branch, &remote, &merge_ref)?;

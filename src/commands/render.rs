@@ -22,9 +22,7 @@ pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
             let wait = tenantctl::load::read_config(&root)
                 .map(|c| c.git.lock_timeout_seconds)
                 .unwrap_or(120);
-            let lock = git.lock("render", std::time::Duration::from_secs(wait))?;
-            git.remove_leftovers(&root, &["guilds", "tenants", "kustomize"]);
-            Some(lock)
+            Some(git.lock_for_writing(&root, "render", std::time::Duration::from_secs(wait))?)
         }
         None => None,
     };

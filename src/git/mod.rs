@@ -28,6 +28,14 @@ pub use tree::TreeSource;
 
 use crate::error::{Error, Result};
 
+/// Folders of a config repo where tenantctl writes files (through temporary files).
+const WRITTEN_DIRS: [&str; 4] = [
+    crate::load::GUILDS_DIR,
+    crate::model::tenant::TENANTS_DIR,
+    crate::load::KUSTOMIZE_DIR,
+    crate::secret::SECRETS_DIR,
+];
+
 /// The git repository a config repo lives in (the config repo may be a subdirectory of it).
 pub struct GitRepo {
     repo: Repository,
@@ -631,9 +639,22 @@ impl GitRepo {
         self.repo.config().ok()?.get_bool(key).ok()
     }
 
+    /// Takes the clone's lock for a command that writes the work tree, then removes the
+    /// temporary files a killed tenantctl left (safe only while holding the lock).
+    pub fn lock_for_writing(
+        &self,
+        root: &Path,
+        what: &str,
+        wait: Duration,
+    ) -> Result<lock::CloneLock> {
+        let lock = self.lock(what, wait)?;
+        self.remove_leftovers(root, &WRITTEN_DIRS);
+        Ok(lock)
+    }
+
     /// Removes temporary files a killed tenantctl left in `dirs` (relative to `root`) and in its
     /// own place under `.git`. Only call while holding the clone lock.
-    pub fn remove_leftovers(&self, root: &Path, dirs: &[&str]) {
+    fn remove_leftovers(&self, root: &Path, dirs: &[&str]) {
         let _ = std::fs::remove_dir_all(self.scratch_dir());
         for dir in dirs {
             let top = root.join(dir);

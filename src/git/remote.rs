@@ -24,6 +24,17 @@ pub struct RemoteSettings {
     pub token_username: String,
 }
 
+impl RemoteSettings {
+    /// From `tenantctl.yaml`'s `git` section.
+    pub fn from_config(settings: &crate::config::GitSettings) -> RemoteSettings {
+        RemoteSettings {
+            timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
+            token_env: settings.token_env.clone(),
+            token_username: settings.token_username.clone(),
+        }
+    }
+}
+
 impl Default for RemoteSettings {
     fn default() -> Self {
         RemoteSettings {

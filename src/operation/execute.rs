@@ -72,14 +72,6 @@ impl Outcome {
 /// as left behind.
 const BUSY_ATTEMPTS: u32 = 6;
 
-/// Folders where a killed tenantctl may have left a temporary file.
-const LEFTOVER_DIRS: [&str; 4] = [
-    GUILDS_DIR,
-    TENANTS_DIR,
-    KUSTOMIZE_DIR,
-    crate::secret::SECRETS_DIR,
-];
-
 /// Inputs whose uncommitted edits are left out of a commit (it is rendered from the commit).
 const INPUTS: [&str; 7] = [
     CONFIG_FILE,
@@ -101,12 +93,11 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
     let _lock = if steps.dry_run {
         None
     } else {
-        let lock = git.lock(
+        Some(git.lock_for_writing(
+            root,
             operation.name(),
             Duration::from_secs(settings.lock_timeout_seconds),
-        )?;
-        git.remove_leftovers(root, &LEFTOVER_DIRS);
-        Some(lock)
+        )?)
     };
     git.check_can_commit(false)?;
     let branch = git.branch()?;
@@ -119,11 +110,7 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         .or_else(|| settings.push_branch.clone());
     let network = !steps.dry_run && !steps.offline && remote_exists;
     let push = steps.push && !steps.offline;
-    let remote_settings = RemoteSettings {
-        timeout: Duration::from_secs(settings.timeout_seconds.max(1)),
-        token_env: settings.token_env.clone(),
-        token_username: settings.token_username.clone(),
-    };
+    let remote_settings = RemoteSettings::from_config(&settings);
     let attempts = settings.push_attempts.max(1);
     let mut attempt = 0;
     let mut busy = 0;
@@ -459,14 +446,11 @@ fn execute_in_work_tree(root: &Path, operation: &dyn Operation, steps: &Steps) -
     let git = GitRepo::open(root).ok();
     let settings = read_config(root).map(|c| c.git).unwrap_or_default();
     let _lock = match (&git, steps.dry_run) {
-        (Some(git), false) => {
-            let lock = git.lock(
-                operation.name(),
-                Duration::from_secs(settings.lock_timeout_seconds),
-            )?;
-            git.remove_leftovers(root, &LEFTOVER_DIRS);
-            Some(lock)
-        }
+        (Some(git), false) => Some(git.lock_for_writing(
+            root,
+            operation.name(),
+            Duration::from_secs(settings.lock_timeout_seconds),
+        )?),
         _ => None,
     };
     let snapshot = Snapshot::load(root)?;

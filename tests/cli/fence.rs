@@ -19,7 +19,7 @@ fn apps_json(world: &World) -> Vec<Value> {
 
 /// Writes each document of `file` as JSON and checks it with check-jsonschema against the
 /// strict schema of `crd`.
-fn check_against_crd(world: &World, file: &str, kind: &str, crd: &str) -> usize {
+pub(crate) fn check_against_crd(world: &World, file: &str, kind: &str, crd: &str) -> usize {
     let checker = require_tool("check-jsonschema", "pip install check-jsonschema");
     let crd = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/schemas/argocd")

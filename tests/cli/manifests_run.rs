@@ -2,14 +2,10 @@
 //! replica count while suspend still gives exactly 0, production images are pinned, and every
 //! rendered tenant object carries the standard `app.kubernetes.io/*` labels.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::manifests::strict_crd_schema;
 use crate::support::{
-    World, fails_with, kubernetes_validate_overlay, kustomize_build, ok, parse_yaml,
-    parse_yaml_stream, require_tool, text,
+    World, fails_with, kubernetes_validate_overlay, kustomize_build, ok, parse_yaml, text,
 };
 
 const SEED: &str = include_str!("../fixtures/tenant/seed-example.yaml");
@@ -119,27 +115,9 @@ fn the_tenants_application_set_enforces_replicas_and_validates_against_the_crd()
     assert_eq!(spec["syncPolicy"]["automated"]["selfHeal"], true);
     assert_eq!(spec["syncPolicy"]["automated"]["prune"], true);
 
-    let checker = require_tool("check-jsonschema", "pip install check-jsonschema");
-    let crd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/schemas/argocd/applicationset-crd.yaml");
-    let schema = world.path().join("applicationset.schema.json");
-    std::fs::write(&schema, strict_crd_schema(&crd).to_string()).unwrap();
-    let documents = parse_yaml_stream(&world.read(file));
-    assert_eq!(documents.len(), 1);
-    let instance = world.path().join("tenants-applicationset.json");
-    std::fs::write(&instance, documents[0].to_string()).unwrap();
-    let out = Command::new(checker)
-        .arg("--schemafile")
-        .arg(&schema)
-        .arg(&instance)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "check-jsonschema: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let checked =
+        crate::fence::check_against_crd(&world, file, "ApplicationSet", "applicationset-crd.yaml");
+    assert_eq!(checked, 1);
 }
 
 #[test]
