@@ -9,17 +9,22 @@ ARGOCD_NAMESPACE ?= argocd
 build: ## Build the release binary
 	$(CARGO) build --release
 
-# The judges the tests run (check-jsonschema, kubernetes-validate) live in the project's own
-# virtualenv, installed on first use from requirements-test.txt.
+# The judges the tests run live in the project's own environment, installed on first use: the
+# Python ones (check-jsonschema, kubernetes-validate, checkov, ...) in .venv/ from
+# requirements-test.txt, the npm ones (@monokle/validation) in node_modules/ from package-lock.json.
 VENV ?= .venv
-JUDGES := $(VENV)/.installed
+JUDGES := $(VENV)/.installed node_modules/.installed
 
-$(JUDGES): requirements-test.txt
+$(VENV)/.installed: requirements-test.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
-judges: $(JUDGES) ## Install the test judges into .venv/
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+judges: $(JUDGES) ## Install the test judges into .venv/ and node_modules/
 
 test: $(JUDGES) ## Every test: unit, integration (real git, kubectl kustomize, check-jsonschema), clippy, fmt
 	$(CARGO) fmt --check

@@ -50,24 +50,90 @@ pub struct TenantSettings {
     pub replicas: BTreeMap<String, u32>,
     /// The image of the backup CronJob.
     pub backup_image: String,
+    /// Where and when backups run, and the backup Job's resources.
+    pub backup: BackupSettings,
+    /// Platform defaults for a tenant's data services (`mongoURI`, `natsURL`, `redisURL`), used
+    /// when the tenant file sets none: one shared MongoDB, each tenant its own database.
+    pub data_services: DataServices,
     /// The port every service listens on.
     pub container_port: u16,
-    /// LimitRange defaults for each container.
-    pub container_defaults: ContainerDefaults,
+    /// LimitRange defaults, for containers that set no resources of their own (sidecars an
+    /// admission webhook injects); every container tenantctl renders sets its own.
+    pub container_defaults: ContainerResources,
+    /// Requests and limits of each service container, per tenant type.
+    pub resources: BTreeMap<String, ContainerResources>,
+    /// Per service name, whatever the tenant type: overrides `resources`.
+    pub service_resources: BTreeMap<String, ContainerResources>,
+    /// The most replicas a service's HorizontalPodAutoscaler may reach, per autoscaled tenant
+    /// type (default three times the replicas); lowered to what the tenant's quota holds.
+    pub max_replicas: BTreeMap<String, u32>,
     /// The HTTP path of every service's liveness probe, on the named port `http`.
     pub liveness_probe_path: String,
     /// The HTTP path of every service's readiness probe, on the named port `http`.
     pub readiness_probe_path: String,
 }
 
-/// Per-container defaults of a tenant's LimitRange.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A container's requests and limits, as Kubernetes quantities.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ContainerDefaults {
+pub struct ContainerResources {
     pub cpu_request: String,
     pub memory_request: String,
     pub cpu_limit: String,
     pub memory_limit: String,
+}
+
+impl ContainerResources {
+    fn of(cpu_request: &str, memory_request: &str, cpu_limit: &str, memory_limit: &str) -> Self {
+        ContainerResources {
+            cpu_request: cpu_request.into(),
+            memory_request: memory_request.into(),
+            cpu_limit: cpu_limit.into(),
+            memory_limit: memory_limit.into(),
+        }
+    }
+}
+
+/// `tenants.backup`: the platform's defaults for every tenant's backup CronJob.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct BackupSettings {
+    /// Where backups go when the tenant's `backupConfig` names no target; `{tenantId}` in a
+    /// bucket URL is the tenant's ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::model::tenant::BackupTarget>,
+    /// The time zone the schedule is read in, when the tenant sets none.
+    pub time_zone: String,
+    /// A run missed by more than this many seconds (controller down) is skipped, not run late.
+    pub starting_deadline_seconds: u32,
+    /// A run still going after this many seconds is stopped, so it cannot hold the next.
+    pub active_deadline_seconds: u32,
+    /// Requests and limits of the backup container.
+    pub resources: ContainerResources,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            target: None,
+            time_zone: "Etc/UTC".into(),
+            starting_deadline_seconds: 3600,
+            active_deadline_seconds: 7200,
+            resources: ContainerResources::of("50m", "64Mi", "100m", "256Mi"),
+        }
+    }
+}
+
+/// `tenants.dataServices`: connection URLs every tenant without its own uses.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataServices {
+    #[serde(rename = "mongoURI", skip_serializing_if = "Option::is_none")]
+    pub mongo_uri: Option<String>,
+    #[serde(rename = "natsURL", skip_serializing_if = "Option::is_none")]
+    pub nats_url: Option<String>,
+    #[serde(rename = "redisURL", skip_serializing_if = "Option::is_none")]
+    pub redis_url: Option<String>,
 }
 
 impl Default for TenantSettings {
@@ -86,13 +152,31 @@ impl Default for TenantSettings {
             ]
             .into(),
             backup_image: "ghcr.io/pishop/backup:1.0.0".into(),
+            backup: BackupSettings::default(),
+            data_services: DataServices::default(),
             container_port: 8080,
-            container_defaults: ContainerDefaults {
-                cpu_request: "100m".into(),
-                memory_request: "128Mi".into(),
-                cpu_limit: "500m".into(),
-                memory_limit: "512Mi".into(),
-            },
+            container_defaults: ContainerResources::of("100m", "128Mi", "500m", "512Mi"),
+            // Small services on small nodes: sized so the seed's customer-shop-1 (4 services,
+            // limits.cpu 2, limits.memory 4Gi) holds 2 replicas, a surge pod each and its
+            // backup, and its HPAs can still add one more pod per service.
+            resources: [
+                (
+                    "production",
+                    ContainerResources::of("50m", "96Mi", "100m", "192Mi"),
+                ),
+                (
+                    "staging",
+                    ContainerResources::of("50m", "64Mi", "200m", "256Mi"),
+                ),
+                (
+                    "development",
+                    ContainerResources::of("50m", "64Mi", "200m", "256Mi"),
+                ),
+            ]
+            .map(|(t, r)| (t.to_string(), r))
+            .into(),
+            service_resources: BTreeMap::new(),
+            max_replicas: [("production".to_string(), 6)].into(),
             liveness_probe_path: "/healthz".into(),
             readiness_probe_path: "/readyz".into(),
         }
@@ -108,6 +192,23 @@ impl TenantSettings {
         } else {
             configured
         }
+    }
+
+    /// The requests and limits of `service`'s container in a tenant of `tenant_type`.
+    pub fn resources_for(&self, tenant_type: &str, service: &str) -> &ContainerResources {
+        self.service_resources
+            .get(service)
+            .or_else(|| self.resources.get(tenant_type))
+            .unwrap_or(&self.container_defaults)
+    }
+
+    /// The HPA's configured ceiling for a tenant of `tenant_type` with `replicas` replicas.
+    pub fn max_replicas_for(&self, tenant_type: &str, replicas: u32) -> u32 {
+        self.max_replicas
+            .get(tenant_type)
+            .copied()
+            .unwrap_or(replicas.saturating_mul(3))
+            .max(replicas)
     }
 }
 

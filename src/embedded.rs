@@ -27,6 +27,7 @@ pub const CONFIG_SCHEMA: EmbeddedFile = embed!("schemas/config.schema.json");
 pub const TENANT_SCHEMA: EmbeddedFile = embed!("schemas/tenant.schema.json");
 pub const GUILD_KUSTOMIZATION: EmbeddedFile = embed!("templates/guild-kustomization.yaml.j2");
 pub const GUILD_ISOLATION: EmbeddedFile = embed!("templates/guild-isolation.yaml.j2");
+pub const GUILD_LEADER_ELECTION: EmbeddedFile = embed!("templates/guild-leader-election.yaml.j2");
 pub const APPLICATION_SET: EmbeddedFile = embed!("templates/applicationset.yaml.j2");
 pub const TENANTS_APPLICATION_SET: EmbeddedFile =
     embed!("templates/tenants-applicationset.yaml.j2");
@@ -69,6 +70,7 @@ pub fn render_templates() -> Vec<EmbeddedFile> {
     let mut files = vec![
         GUILD_KUSTOMIZATION,
         GUILD_ISOLATION,
+        GUILD_LEADER_ELECTION,
         APPLICATION_SET,
         TENANTS_APPLICATION_SET,
         APP_PROJECTS,

@@ -1,5 +1,6 @@
 //! The domain types users write in their files, and nothing else.
 
+pub mod capacity;
 pub mod guild;
 pub mod quantity;
 pub mod tenant;

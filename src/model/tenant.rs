@@ -110,6 +110,47 @@ pub struct BackupConfig {
     pub schedule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
+    /// The IANA time zone `schedule` is read in (the platform's `tenants.backup.timeZone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Where backups go (the platform's `tenants.backup.target` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<BackupTarget>,
+}
+
+/// The backup volume's size when neither the target nor the tenant's `storageLimit` gives one.
+pub const DEFAULT_BACKUP_VOLUME_SIZE: &str = "10Gi";
+
+/// Where a tenant's backups are written: a volume of the tenant's own namespace, or an object
+/// store bucket with the credentials in a Secret. Exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupTarget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<BackupVolume>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<BackupBucket>,
+}
+
+/// A PersistentVolumeClaim `backup`, counted against the tenant's `requests.storage`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupVolume {
+    /// Required in a tenant file; in `tenants.backup.target` absent means the tenant's
+    /// `storageLimit` (or [`DEFAULT_BACKUP_VOLUME_SIZE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+}
+
+/// An object store bucket (`s3://bucket/prefix`, `gs://...`); the Secret's keys become the
+/// backup container's environment (`AWS_ACCESS_KEY_ID`, ...).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupBucket {
+    pub url: String,
+    pub credentials_secret_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -161,6 +202,11 @@ impl Tenant {
 
     pub fn services(&self) -> &[String] {
         self.spec.services.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the tenant's Deployments get an HPA: an active production tenant with services.
+    pub fn is_autoscaled(&self) -> bool {
+        self.spec.tenant_type == "production" && self.is_active() && !self.services().is_empty()
     }
 
     pub fn backups_enabled(&self) -> bool {

@@ -70,6 +70,7 @@ pub fn prstack_to_tenant(prstack: &Value) -> Result<Migrated, String> {
             enabled: backup["enabled"].as_bool(),
             schedule: text(&backup["schedule"]),
             retention: text(&backup["retention"]),
+            ..Default::default()
         }),
         ..Default::default()
     };

@@ -51,9 +51,14 @@ pub fn render_overlay(
             "internet_except": super::tenant::INTERNET_EXCEPT,
         }),
     )?;
+    let leader_election = templates.render(
+        crate::embedded::GUILD_LEADER_ELECTION.path,
+        json!({ "source": Guild::path_for(id), "namespace": Guild::namespace_for(id) }),
+    )?;
     Ok(vec![
         (format!("{dir}/kustomization.yaml"), kustomization),
         (format!("{dir}/isolation.yaml"), isolation),
+        (format!("{dir}/leader-election.yaml"), leader_election),
     ])
 }
 
@@ -153,6 +158,7 @@ fn patch_ops(
         json!({"op": "test", "path": format!("{container}/env/0/name"), "value": "GUILD_ID"}),
         json!({"op": "replace", "path": format!("{container}/env/0/value"), "value": id}),
     ];
+    let pod = "/spec/template/spec";
     if deployment == "discord-bot" {
         ops.push(json!({"op": "test", "path": format!("{container}/env/1/name"), "value": "DISCORD_TOKEN"}));
         ops.push(json!({
@@ -160,6 +166,23 @@ fn patch_ops(
             "path": format!("{container}/env/1/valueFrom/secretKeyRef/name"),
             "value": format!("discord-secrets-{id}"),
         }));
+        // Leader election (leader-election.yaml): the bot's own account, with a token for the
+        // Lease API, and the names it campaigns with.
+        ops.push(json!({"op": "add", "path": format!("{pod}/serviceAccountName"), "value": "discord-bot"}));
+        ops.push(json!({"op": "add", "path": format!("{pod}/automountServiceAccountToken"), "value": true}));
+        ops.push(json!({
+            "op": "add",
+            "path": format!("{container}/env/-"),
+            "value": {"name": "LEADER_ELECTION_LEASE", "value": "discord-bot"},
+        }));
+        ops.push(json!({
+            "op": "add",
+            "path": format!("{container}/env/-"),
+            "value": {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        }));
+    } else {
+        // Nothing in the backend talks to the Kubernetes API.
+        ops.push(json!({"op": "add", "path": format!("{pod}/automountServiceAccountToken"), "value": false}));
     }
     ops
 }

@@ -91,7 +91,7 @@ pub fn render_overlay_with_secrets(
 /// `spec.replicas` and Argo CD has nothing to reset; a suspended tenant has no HPA and its
 /// Deployments say `replicas: 0`.
 pub fn autoscaled(tenant: &Tenant) -> bool {
-    tenant.spec.tenant_type == "production" && tenant.is_active() && !tenant.services().is_empty()
+    tenant.is_autoscaled()
 }
 
 /// The label prefix of Kubernetes' Pod Security admission; users may not set these labels.
@@ -167,17 +167,16 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
         namespace_annotations.insert("shop.pilab.hu/customer-email".into(), email.clone());
     }
 
-    let limits = spec.resource_limits.clone().unwrap_or_default();
-    let mut quota = BTreeMap::new();
-    for (key, value) in [
-        ("limits.cpu", &limits.cpu_limit),
-        ("limits.memory", &limits.memory_limit),
-        ("requests.storage", &limits.storage_limit),
-    ] {
-        if let Some(value) = value {
-            quota.insert(key, value.clone());
-        }
-    }
+    let plan = crate::model::capacity::plan(settings, tenant);
+    let resources: BTreeMap<&str, &crate::config::ContainerResources> = plan
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), &s.resources))
+        .collect();
+    let (min_replicas, max_replicas) = plan
+        .services
+        .first()
+        .map_or((replicas, replicas), |s| (s.min, s.max));
     let services = tenant.services();
     let routes: Vec<Value> = ingress_routes(services);
     let network = network_facts(settings, tenant, &namespace, &routes);
@@ -208,16 +207,76 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
         "labels": labels,
         "namespace_labels": namespace_labels,
         "namespace_annotations": namespace_annotations,
-        "config_data": config_data(tenant),
-        "quota": quota,
+        "config_data": config_data(settings, tenant),
+        "quota": plan.quota,
+        "resources": resources,
+        "hpa": {
+            "min": min_replicas,
+            "max": max_replicas,
+            "configured_max": plan.configured_max,
+            "capped": max_replicas < plan.configured_max,
+        },
         "defaults": settings.container_defaults,
         "mongo_secret": spec.mongo_password_secret_ref,
-        "backup": {
-            "schedule": backup.schedule,
-            "retention": backup.retention.unwrap_or_else(|| "7d".into()),
-            "image": settings.backup_image,
-        },
+        "backup": backup_facts(settings, tenant, &backup, plan.backup.as_ref()),
     })
+}
+
+/// The backup CronJob: schedule, time zone, deadlines, resources, and where it writes.
+fn backup_facts(
+    settings: &TenantSettings,
+    tenant: &Tenant,
+    backup: &crate::model::tenant::BackupConfig,
+    resources: Option<&crate::config::ContainerResources>,
+) -> Value {
+    let target = crate::model::capacity::backup_target(settings, tenant).unwrap_or_default();
+    let bucket = target.bucket.map(|b| {
+        json!({
+            "url": b.url.replace("{tenantId}", &tenant.spec.tenant_id),
+            "credentials_secret_name": b.credentials_secret_name,
+        })
+    });
+    json!({
+        "schedule": backup.schedule,
+        "retention": backup.retention.clone().unwrap_or_else(|| "7d".into()),
+        "time_zone": backup.time_zone.clone().unwrap_or_else(|| settings.backup.time_zone.clone()),
+        "starting_deadline_seconds": settings.backup.starting_deadline_seconds,
+        "active_deadline_seconds": settings.backup.active_deadline_seconds,
+        "image": settings.backup_image,
+        "resources": resources,
+        "volume": target.volume.map(|v| json!({
+            "size": crate::model::capacity::backup_volume_size(&v, tenant),
+            "storage_class": v.storage_class_name,
+        })),
+        "bucket": bucket,
+    })
+}
+
+/// A tenant's data service URL: its own, else the platform's (`tenants.dataServices`).
+pub fn data_service_urls(
+    settings: &TenantSettings,
+    tenant: &Tenant,
+) -> [(&'static str, Option<String>); 3] {
+    let spec = &tenant.spec;
+    let platform = &settings.data_services;
+    [
+        (
+            "MONGO_URI",
+            spec.mongo_uri
+                .clone()
+                .or_else(|| platform.mongo_uri.clone()),
+        ),
+        (
+            "NATS_URL",
+            spec.nats_url.clone().or_else(|| platform.nats_url.clone()),
+        ),
+        (
+            "REDIS_URL",
+            spec.redis_url
+                .clone()
+                .or_else(|| platform.redis_url.clone()),
+        ),
+    ]
 }
 
 /// `/api` goes to the `api` service and `/` to `frontend`, when they exist; otherwise `/` goes
@@ -239,7 +298,7 @@ fn ingress_routes(services: &[String]) -> Vec<Value> {
 
 /// The ConfigMap: environment, feature flags and connection settings without secrets, with
 /// the tenant's own database name, NATS subject prefix and Redis key prefix.
-fn config_data(tenant: &Tenant) -> BTreeMap<String, String> {
+fn config_data(settings: &TenantSettings, tenant: &Tenant) -> BTreeMap<String, String> {
     let spec = &tenant.spec;
     let id = &spec.tenant_id;
     let config = spec.tenant_config.clone().unwrap_or_default();
@@ -269,13 +328,11 @@ fn config_data(tenant: &Tenant) -> BTreeMap<String, String> {
             .collect();
         data.insert(format!("FEATURE_{name}"), "true".into());
     }
-    for (key, value) in [
-        ("MONGO_URI", &spec.mongo_uri),
-        ("MONGO_USERNAME", &spec.mongo_username),
-        ("NATS_URL", &spec.nats_url),
-        ("REDIS_URL", &spec.redis_url),
-        ("BILLING_TIER", &config.billing_tier),
-    ] {
+    let urls = data_service_urls(settings, tenant);
+    for (key, value) in urls.iter().chain(&[
+        ("MONGO_USERNAME", spec.mongo_username.clone()),
+        ("BILLING_TIER", config.billing_tier.clone()),
+    ]) {
         if let Some(value) = value {
             data.insert(key.to_string(), value.clone());
         }
@@ -317,15 +374,15 @@ fn network_facts(
     };
     routed.sort();
     routed.dedup();
-    let spec = &tenant.spec;
     let mut rules = std::collections::BTreeSet::new();
+    let [mongo, nats, redis] = data_service_urls(settings, tenant);
     for (name, url, port) in [
-        ("MongoDB (mongoURI)", &spec.mongo_uri, 27017),
-        ("NATS (natsURL)", &spec.nats_url, 4222),
-        ("Redis (redisURL)", &spec.redis_url, 6379),
+        ("MongoDB (mongoURI)", mongo.1, 27017),
+        ("NATS (natsURL)", nats.1, 4222),
+        ("Redis (redisURL)", redis.1, 6379),
     ] {
         let Some(url) = url else { continue };
-        for (host, port) in endpoints(url, port) {
+        for (host, port) in endpoints(&url, port) {
             if let Some(peer) = data_peer(&host, namespace) {
                 rules.insert((peer, port, name));
             }

@@ -63,6 +63,12 @@ pub mod code {
     pub const UNPINNED_IMAGE: &str = "E338";
     /// A `pod-security.kubernetes.io/*` label in a tenant's labels: tenantctl owns them.
     pub const POD_SECURITY_LABEL: &str = "E339";
+    /// The workloads at their peak do not fit the tenant's own quota.
+    pub const QUOTA_TOO_SMALL: &str = "E340";
+    /// Backups are enabled with nowhere to write them.
+    pub const BACKUP_WITHOUT_TARGET: &str = "E341";
+    /// Backups are enabled with no database to back up.
+    pub const BACKUP_WITHOUT_DATABASE: &str = "E342";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";

@@ -1,6 +1,7 @@
 //! Validation: schemas and rules over a [`Snapshot`], giving every problem as a [`Diagnostic`]
 //! and, when there is none, the [`Model`] that rendering works from.
 
+pub mod capacity;
 pub mod credentials;
 pub mod diagnostic;
 pub mod fence;
@@ -148,6 +149,7 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
     diagnostics.extend(tenant_rules::tenant_uniqueness(&tenants));
     if let Some(config) = &config {
         diagnostics.extend(fence::tenant_namespace_rules(&tenants, &guilds, config));
+        diagnostics.extend(capacity::tenant_capacity(&tenants, config));
     }
     diagnostics.extend(credentials::check(snapshot));
     credentials::drop_repeats(&mut diagnostics);

@@ -167,9 +167,9 @@ fn manifests_of_every_overlay_pass_the_shared_schemas() {
     let (kubernetes, argocd) = shared_schemas();
     let package = kubernetes_validate_schemas();
     let out = ok(&world.tenantctl(&manifests_args(&kubernetes, &argocd, &package)));
-    // 14 from the guild (6 + quota, limit range, six network policies), 31 from the tenant,
-    // 2 ApplicationSets, 5 AppProjects and the CRD.
-    assert!(out.contains("53 manifests checked"), "{out}");
+    // 17 from the guild (6 + quota, limit range, six network policies, the bot's account, Role
+    // and RoleBinding), 31 from the tenant, 2 ApplicationSets, 5 AppProjects and the CRD.
+    assert!(out.contains("56 manifests checked"), "{out}");
 }
 
 #[test]
@@ -214,11 +214,11 @@ fn manifests_since_a_revision_build_only_what_changed() {
         "--no-push",
     ]));
     let out = ok(&world.tenantctl(&["validate", "--manifests", "--since", &base]));
-    // guild-2's overlay (4 resources of the free tier and 8 of its isolation) and the 8
-    // documents always checked (2 ApplicationSets, 5 AppProjects, the CRD).
-    assert!(out.contains("20 manifests checked"), "{out}");
+    // guild-2's overlay (4 resources of the free tier, 8 of its isolation, 3 of its leader
+    // election) and the 8 documents always checked (2 ApplicationSets, 5 AppProjects, the CRD).
+    assert!(out.contains("23 manifests checked"), "{out}");
     let out = ok(&world.tenantctl(&["validate", "--manifests"]));
-    assert!(out.contains("32 manifests checked"), "{out}");
+    assert!(out.contains("38 manifests checked"), "{out}");
     let out = fails_with(
         &world.tenantctl(&["validate", "--manifests", "--since", "no-such-branch"]),
         2,
@@ -271,6 +271,6 @@ fn kubernetes_validate_schemas_alone_judge_every_kind() {
         "--schema-dir",
         argocd.to_str().unwrap(),
     ]));
-    // The pro guild's 14, 2 ApplicationSets, 5 AppProjects, the CRD.
-    assert!(out.contains("22 manifests checked"), "{out}");
+    // The pro guild's 17, 2 ApplicationSets, 5 AppProjects, the CRD.
+    assert!(out.contains("25 manifests checked"), "{out}");
 }

@@ -12,6 +12,7 @@ use crate::support::{World, fails_with, ok, text};
 const GUILD_1: &str = "guilds/guild-1.yaml";
 const OVERLAY_1: &str = "kustomize/guilds/guild-1/kustomization.yaml";
 const ISOLATION_1: &str = "kustomize/guilds/guild-1/isolation.yaml";
+const LEADER_ELECTION_1: &str = "kustomize/guilds/guild-1/leader-election.yaml";
 
 /// Writes an executable hook script `name` into `dir`.
 fn write_hook(dir: &Path, name: &str, script: &str) {
@@ -95,7 +96,10 @@ fn a_failing_pre_commit_hook_stops_the_command_with_its_output_and_commits_nothi
         "shows the hook's output: {out}"
     );
     assert!(out.contains("--no-verify"), "says how to skip it: {out}");
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
     assert_eq!(
         world.git(&["status", "--porcelain"]),
         "",
@@ -128,7 +132,10 @@ fn a_pre_commit_hook_found_through_core_hooks_path_runs_too() {
         out.contains("refused by the shared hooks directory"),
         "the core.hooksPath hook ran and its stdout is shown: {out}"
     );
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
 
     // An absolute core.hooksPath outside the repo works the same.
     let outside = world.path().join("hooks-outside");
@@ -143,7 +150,10 @@ fn a_pre_commit_hook_found_through_core_hooks_path_runs_too() {
         3,
     );
     assert!(out.contains("refused from outside"), "{out}");
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
 }
 
 #[test]
@@ -192,7 +202,10 @@ fn a_commit_msg_hook_that_fails_stops_the_command() {
         out.contains("commit message needs a JIRA- reference"),
         "{out}"
     );
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
 }
 
 #[test]
@@ -224,13 +237,19 @@ fn hooks_see_an_index_holding_exactly_the_new_commit() {
     let listed = std::fs::read_to_string(&seen).expect("the pre-commit hook ran");
     assert_eq!(
         listed.lines().collect::<Vec<_>>(),
-        [GUILD_1, ISOLATION_1, OVERLAY_1],
+        [GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
         "the pre-commit hook saw exactly the commit's paths"
     );
     let listed = std::fs::read_to_string(&seen_msg).expect("prepare-commit-msg ran");
     assert_eq!(
         listed.lines().collect::<Vec<_>>(),
-        ["source=message", GUILD_1, ISOLATION_1, OVERLAY_1],
+        [
+            "source=message",
+            GUILD_1,
+            ISOLATION_1,
+            OVERLAY_1,
+            LEADER_ELECTION_1
+        ],
     );
     let status = world.git(&["status", "--porcelain"]);
     assert!(
@@ -417,7 +436,10 @@ fn a_signing_key_that_is_missing_fails_before_anything_is_committed() {
     );
     assert!(out.contains("signing the commit failed"), "{out}");
     assert!(out.contains("user.signingkey"), "says what to check: {out}");
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {
@@ -754,7 +776,10 @@ fn a_detached_head_is_refused_before_anything_is_written() {
     );
     assert!(out.contains("HEAD is detached"), "{out}");
     assert!(out.contains("git switch main"), "the fix: {out}");
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
     let symbolic = world.git_in(&world.platform(), &["symbolic-ref", "-q", "HEAD"]);
     assert!(!symbolic.status.success(), "still detached");
 }
@@ -787,7 +812,10 @@ fn a_rebase_in_progress_is_refused_before_anything_is_written() {
         out.contains("git rebase --continue") && out.contains("git rebase --abort"),
         "the fix: {out}"
     );
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
     assert!(
         world.platform().join(".git/rebase-merge").exists(),
         "the rebase is left as it was"
@@ -817,7 +845,10 @@ fn a_merge_in_progress_is_refused_before_anything_is_written() {
     );
     assert!(out.contains("a merge is in progress"), "{out}");
     assert!(out.contains("git merge --abort"), "the fix: {out}");
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
 }
 
 #[test]
@@ -846,7 +877,10 @@ fn an_index_lock_is_waited_for_then_refused_naming_the_file() {
         out.contains(&format!("rm {}", shown.display())),
         "the fix: {out}"
     );
-    before.unchanged(&world, &[GUILD_1, ISOLATION_1, OVERLAY_1]);
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
+    );
     assert!(
         lock.exists(),
         "the lock is not removed behind the user's back"
@@ -947,7 +981,8 @@ fn branch_pushes_a_review_branch_and_leaves_main_alone() {
         [
             "guilds/guild-9.yaml",
             "kustomize/guilds/guild-9/isolation.yaml",
-            "kustomize/guilds/guild-9/kustomization.yaml"
+            "kustomize/guilds/guild-9/kustomization.yaml",
+            "kustomize/guilds/guild-9/leader-election.yaml"
         ]
     );
     assert_eq!(

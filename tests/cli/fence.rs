@@ -223,14 +223,7 @@ fn go_template_delimiters_in_tenantctl_yaml_are_refused_not_run_by_argo_cd() {
 fn two_application_sets_with_one_name_are_refused() {
     let world = World::new();
     world.platform_with_remote();
-    let config = world.read("tenantctl.yaml");
-    world.write(
-        "tenantctl.yaml",
-        &format!(
-            "{}tenants:\n  applicationSetName: frolf-bot-guilds\n",
-            config
-        ),
-    );
+    world.set_tenant_settings("  applicationSetName: frolf-bot-guilds\n");
     let out = fails_with(&world.tenantctl(&["validate"]), 1);
     assert!(out.contains("E335"), "{out}");
 }

@@ -17,7 +17,8 @@ fn unrelated_user_edits_stay_out_of_the_commit_and_staged_stays_staged() {
         [
             "guilds/guild-1.yaml",
             "kustomize/guilds/guild-1/isolation.yaml",
-            "kustomize/guilds/guild-1/kustomization.yaml"
+            "kustomize/guilds/guild-1/kustomization.yaml",
+            "kustomize/guilds/guild-1/leader-election.yaml"
         ]
     );
     let status = world.git(&["status", "--porcelain"]);

@@ -3,7 +3,7 @@
 
 use crate::support::{World, ok};
 
-const SCAFFOLD: [&str; 35] = [
+const SCAFFOLD: [&str; 36] = [
     ".gitignore",
     "Makefile",
     "guilds/README.md",
@@ -26,6 +26,7 @@ const SCAFFOLD: [&str; 35] = [
     "templates/argocd-kustomization.yaml.j2",
     "templates/guild-isolation.yaml.j2",
     "templates/guild-kustomization.yaml.j2",
+    "templates/guild-leader-election.yaml.j2",
     "templates/tenant/availability.yaml.j2",
     "templates/tenant/backup.yaml.j2",
     "templates/tenant/config.yaml.j2",
@@ -47,6 +48,7 @@ fn expected(guilds: &[&str]) -> Vec<String> {
         files.push(format!("guilds/guild-{id}.yaml"));
         files.push(format!("kustomize/guilds/guild-{id}/isolation.yaml"));
         files.push(format!("kustomize/guilds/guild-{id}/kustomization.yaml"));
+        files.push(format!("kustomize/guilds/guild-{id}/leader-election.yaml"));
     }
     files.sort();
     files

@@ -3,6 +3,7 @@
 
 mod argo;
 mod boundary;
+mod capacity;
 mod ci_formats;
 mod commits;
 mod corpus;
@@ -17,6 +18,7 @@ mod fuzz_corpus;
 mod git;
 mod golden;
 mod invalid;
+mod judges;
 mod lifecycle;
 mod make;
 mod manifests;

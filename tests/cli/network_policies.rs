@@ -114,8 +114,7 @@ fn seed_world(config_extra: &str, tenant_extra: &str) -> World {
     let world = World::new();
     world.platform_with_remote();
     if !config_extra.is_empty() {
-        let config = world.read("tenantctl.yaml");
-        world.write("tenantctl.yaml", &format!("{config}{config_extra}"));
+        world.set_tenant_settings(config_extra);
     }
     let seed = SEED.replace(
         "  active: true\n",
@@ -135,6 +134,7 @@ fn the_seed_tenant_lets_the_ingress_controller_reach_only_routed_services_and_de
     assert_eq!(
         names(&policies),
         [
+            "allow-data-services-egress",
             "allow-dns-egress",
             "allow-ingress-controller",
             "allow-same-namespace",
@@ -142,7 +142,15 @@ fn the_seed_tenant_lets_the_ingress_controller_reach_only_routed_services_and_de
             "default-deny-egress",
             "default-deny-ingress",
         ],
-        "no data services configured and no internet by default"
+        "the platform's shared MongoDB (tenants.dataServices) and no internet by default"
+    );
+    assert_eq!(
+        named(&policies, "allow-data-services-egress")["spec"]["egress"],
+        json!([{
+            "to": [{"namespaceSelector": {"matchLabels": {
+                "kubernetes.io/metadata.name": "pishop-data"}}}],
+            "ports": [{"protocol": "TCP", "port": 27017}],
+        }])
     );
     for policy in &policies {
         assert_eq!(policy["metadata"]["namespace"], NAMESPACE);
@@ -191,7 +199,7 @@ fn the_seed_tenant_lets_the_ingress_controller_reach_only_routed_services_and_de
 #[test]
 fn data_services_and_the_internet_are_allowed_as_configured_never_the_metadata_address() {
     let world = seed_world(
-        "tenants:\n  egressInternet: true\n",
+        "  egressInternet: true\n",
         concat!(
             "  mongoURI: \"mongodb://shop@mongo-0.mongo.data.svc.cluster.local:27017,",
             "mongo-1.mongo.data.svc.cluster.local/shop?replicaSet=rs0\"\n",
@@ -246,14 +254,19 @@ fn a_tenant_without_ingress_gets_no_ingress_controller_policy() {
     assert_eq!(
         names(&policies),
         [
+            "allow-data-services-egress",
             "allow-dns-egress",
             "allow-same-namespace",
             "allow-same-namespace-egress",
             "default-deny-egress",
             "default-deny-ingress",
         ],
-        "no Ingress, and a data service at the metadata address is never allowed"
+        "no Ingress"
     );
+    // The platform's MongoDB only: NATS at the metadata address gets no rule at all.
+    let data = &named(&policies, "allow-data-services-egress")["spec"]["egress"];
+    assert_eq!(data.as_array().unwrap().len(), 1, "{data}");
+    assert_eq!(data[0]["ports"][0]["port"], 27017);
     assert_no_open_egress_and_no_metadata(&policies);
 }
 

@@ -290,11 +290,7 @@ fn every_pod_of_the_built_overlays_meets_the_restricted_profile() {
 fn services_have_probes_on_the_named_port_and_spread_their_replicas() {
     let world = world_with_seed_tenant();
     ok(&world.tenantctl(&["create-guild", "987654321", "--tier", "pro", "--no-push"]));
-    let config = world.read("tenantctl.yaml");
-    world.write(
-        "tenantctl.yaml",
-        &format!("{config}tenants:\n  livenessProbePath: /live\n  readinessProbePath: /ready\n"),
-    );
+    world.set_tenant_settings("  livenessProbePath: /live\n  readinessProbePath: /ready\n");
     ok(&world.tenantctl(&["render"]));
     ok(&world.tenantctl(&["validate"]));
     let built = kustomize_build(&world, "kustomize/tenants/customer-shop-1");

@@ -746,11 +746,7 @@ fn a_target_revision_holding_go_template_delimiters_was_rendered_for_argo_cd_to_
 fn two_application_sets_could_share_a_name_and_replace_each_other() {
     let world = World::new();
     world.platform_with_remote();
-    let config = world.read("tenantctl.yaml");
-    world.write(
-        "tenantctl.yaml",
-        &format!("{config}tenants:\n  applicationSetName: frolf-bot-guilds\n"),
-    );
+    world.set_tenant_settings("  applicationSetName: frolf-bot-guilds\n");
     let out = fails_with(&world.tenantctl(&["validate"]), 1);
     assert!(out.contains("E335"), "{out}");
 }
@@ -783,4 +779,59 @@ fn a_guild_namespace_had_no_quota_limits_or_network_policy() {
     for kind in ["ResourceQuota", "LimitRange", "NetworkPolicy"] {
         assert!(built.iter().any(|m| m["kind"] == kind), "{kind}");
     }
+}
+
+#[test]
+fn the_seed_shop_did_not_fit_its_own_quota_with_its_surge_pods_and_backup() {
+    let world = crate::capacity::fleet();
+    let built = crate::support::kustomize_build(&world, "kustomize/tenants/customer-shop-1");
+    let hard = &built.iter().find(|m| m["kind"] == "ResourceQuota").unwrap()["spec"]["hard"];
+    let (_, cpu, memory) = crate::capacity::peak(&built);
+    // It was 4 services x 2 replicas x 500m = 4 CPU of limits against limits.cpu "2".
+    assert!(
+        cpu <= crate::capacity::amount(&hard["limits.cpu"]),
+        "{cpu}m"
+    );
+    assert!(
+        memory <= crate::capacity::memory(&hard["limits.memory"]),
+        "{memory}"
+    );
+}
+
+#[test]
+fn a_backup_cronjob_had_no_target_and_no_database_address() {
+    let world = crate::capacity::fleet();
+    let built = crate::support::kustomize_build(&world, "kustomize/tenants/customer-shop-1");
+    let cron = built.iter().find(|m| m["kind"] == "CronJob").unwrap();
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["volumes"][1]["persistentVolumeClaim"]["claimName"],
+        "backup"
+    );
+    let config = built.iter().find(|m| m["kind"] == "ConfigMap").unwrap();
+    assert!(config["data"]["MONGO_URI"].is_string(), "{config}");
+}
+
+#[test]
+fn the_tenant_role_was_bound_to_an_account_whose_token_was_never_mounted() {
+    let world = crate::capacity::fleet();
+    let built = crate::support::kustomize_build(&world, "kustomize/tenants/customer-shop-1");
+    assert!(
+        !built
+            .iter()
+            .any(|m| m["kind"] == "Role" || m["kind"] == "RoleBinding")
+    );
+}
+
+#[test]
+fn two_discord_bot_replicas_on_one_token_both_handled_every_event() {
+    let world = crate::capacity::fleet();
+    let built = crate::support::kustomize_build(&world, "kustomize/guilds/guild-2");
+    let bot = built
+        .iter()
+        .find(|m| m["kind"] == "Deployment" && m["metadata"]["name"] == "discord-bot")
+        .unwrap();
+    assert_eq!(bot["spec"]["replicas"], 2);
+    let env = bot["spec"]["template"]["spec"]["containers"][0]["env"].to_string();
+    assert!(env.contains("LEADER_ELECTION_LEASE"), "{env}");
 }

@@ -145,6 +145,14 @@ impl World {
         text(&out.stdout)
     }
 
+    /// Adds `lines` (indented by two) to the `tenants:` section of the platform's tenantctl.yaml.
+    pub fn set_tenant_settings(&self, lines: &str) {
+        let config = self.read("tenantctl.yaml");
+        assert!(config.contains("\ntenants:\n"), "{config}");
+        let changed = config.replacen("\ntenants:\n", &format!("\ntenants:\n{lines}"), 1);
+        self.write("tenantctl.yaml", &changed);
+    }
+
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.platform().join(path))
             .unwrap_or_else(|e| panic!("reading {path}: {e}"))

@@ -79,6 +79,7 @@ fn the_seed_example_validates_and_builds_as_designed() {
     assert_eq!(
         policies,
         [
+            "allow-data-services-egress",
             "allow-dns-egress",
             "allow-ingress-controller",
             "allow-same-namespace",
@@ -87,13 +88,12 @@ fn the_seed_example_validates_and_builds_as_designed() {
             "default-deny-ingress"
         ]
     );
-    for kind in ["ServiceAccount", "Role", "RoleBinding"] {
-        assert_eq!(of_kind(&manifests, kind).len(), 1, "{kind}");
-    }
-    assert_eq!(
-        of_kind(&manifests, "RoleBinding")[0]["subjects"][0]["namespace"],
-        namespace
-    );
+    // The pods run as their own account, with no token and no Role to use one with.
+    let account = of_kind(&manifests, "ServiceAccount");
+    assert_eq!(account.len(), 1);
+    assert_eq!(account[0]["automountServiceAccountToken"], false);
+    assert!(of_kind(&manifests, "Role").is_empty());
+    assert!(of_kind(&manifests, "RoleBinding").is_empty());
     assert_eq!(of_kind(&manifests, "PodDisruptionBudget").len(), 4);
     assert_eq!(of_kind(&manifests, "HorizontalPodAutoscaler").len(), 4);
     let config = &of_kind(&manifests, "ConfigMap")[0]["data"];
