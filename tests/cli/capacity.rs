@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{World, fails_with, kustomize_build, ok};
+use crate::support::{World, fails_with, kubernetes_validate_overlay, kustomize_build, ok};
 
 const SEED: &str = include_str!("../fixtures/tenant/seed-example.yaml");
 
@@ -189,6 +189,8 @@ pub fn peak(manifests: &[Value]) -> (u64, u64, u64) {
 fn every_namespace_of_the_fleet_holds_its_peak_within_its_quota() {
     let world = fleet();
     for overlay in FLEET {
+        // Valid first: every built manifest passes `kubernetes-validate --strict`.
+        kubernetes_validate_overlay(&world, overlay);
         let built = kustomize_build(&world, overlay);
         let quotas = of_kind(&built, "ResourceQuota");
         assert_eq!(quotas.len(), 1, "{overlay} has one quota");
