@@ -146,13 +146,25 @@ impl GitRepo {
             .map(|(path, _)| self.repo_path(path))
             .collect();
         let filters = Filters::of(self, base, &written)?;
+        // Every entry of the base tree, read in one walk: looking each path up from the root
+        // parsed the folder of every guild once per file, which grew with the square of the repo.
+        let mut entries: std::collections::HashMap<String, (Oid, u32, Option<ObjectType>)> =
+            std::collections::HashMap::new();
+        if let Some(tree) = &tree {
+            tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if let Ok(name) = entry.name() {
+                    entries.insert(
+                        format!("{dir}{name}"),
+                        (entry.id(), entry.filemode() as u32, entry.kind()),
+                    );
+                }
+                git2::TreeWalkResult::Ok
+            })?;
+        }
         let mut out = TreePlan::default();
         for (path, new) in wanted {
             let repo_path = self.repo_path(path);
-            let old = tree
-                .as_ref()
-                .and_then(|t| t.get_path(Path::new(&repo_path)).ok())
-                .map(|e| (e.id(), e.filemode() as u32, e.kind()));
+            let old = entries.get(&repo_path).copied();
             let old_file = old.filter(|(_, mode, kind)| {
                 *kind == Some(ObjectType::Blob) && matches!(mode, 0o100644 | 0o100755)
             });

@@ -1,8 +1,9 @@
 //! A commit's tree as a [`Source`]: what a mutating command renders from, so that only committed
 //! inputs (plus the command's own change) ever reach a commit.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use git2::{ObjectType, Oid, Repository};
 
@@ -14,17 +15,51 @@ use crate::source::{self, EntryKind, Fetched, MAX_READ_BYTES, Refusal, Source};
 /// expected is refused (E102), never read as absent, and a blob over the limit is refused from
 /// its header, before its content is loaded.
 pub struct TreeSource {
-    repo: Mutex<Repository>,
+    inner: Mutex<Inner>,
     /// `None`: an empty tree (an unborn branch).
     tree: Option<Oid>,
     /// The config repo's place in the git work tree, empty or ending in `/`.
     prefix: String,
 }
 
+/// The repository and every tree read so far, parsed once: a render looks up thousands of
+/// paths under the same few folders, and parsing `kustomize/guilds` (one entry per guild) for
+/// each of them made a lookup cost as much as the whole repo.
+struct Inner {
+    repo: Repository,
+    trees: HashMap<Oid, Arc<Entries>>,
+}
+
+/// A tree's entries by name: the object, its type and its file mode.
+type Entries = HashMap<String, (Oid, Option<ObjectType>, i32)>;
+
+impl Inner {
+    fn entries(&mut self, tree: Oid) -> Result<Arc<Entries>> {
+        if let Some(found) = self.trees.get(&tree) {
+            return Ok(Arc::clone(found));
+        }
+        let parsed: Entries = self
+            .repo
+            .find_tree(tree)?
+            .iter()
+            .filter_map(|e| Some((e.name().ok()?.to_string(), (e.id(), e.kind(), e.filemode()))))
+            .collect();
+        let parsed = Arc::new(parsed);
+        self.trees.insert(tree, Arc::clone(&parsed));
+        Ok(parsed)
+    }
+}
+
 impl TreeSource {
     pub(crate) fn new(git_dir: &Path, tree: Option<Oid>, prefix: &str) -> Result<TreeSource> {
+        // Objects are read by their ID from our own repository, as git itself reads them: no
+        // SHA-1 of every object again on each read (libgit2's default, most of a render's time).
+        git2::opts::strict_hash_verification(false);
         Ok(TreeSource {
-            repo: Mutex::new(Repository::open(git_dir)?),
+            inner: Mutex::new(Inner {
+                repo: Repository::open(git_dir)?,
+                trees: HashMap::new(),
+            }),
             tree,
             prefix: prefix.to_string(),
         })
@@ -32,13 +67,13 @@ impl TreeSource {
 
     /// What `path` is in the commit, found one part at a time so that a symbolic link on the
     /// way is seen, not skipped.
-    fn locate(&self, repo: &Repository, path: &str) -> Result<Located> {
+    fn locate(&self, inner: &mut Inner, path: &str) -> Result<Located> {
         let Some(tree) = self.tree else {
             return Ok(Located::Missing);
         };
         let parts = source::components(path)?;
         let prefix: Vec<&str> = self.prefix.split('/').filter(|p| !p.is_empty()).collect();
-        let mut current = repo.find_tree(tree)?;
+        let mut current = tree;
         let mut so_far = String::new();
         let all = prefix.len() + parts.len();
         for (index, name) in prefix.iter().chain(parts.iter()).enumerate() {
@@ -48,10 +83,7 @@ impl TreeSource {
                 }
                 so_far.push_str(name);
             }
-            let Some((id, kind, mode)) = current
-                .get_name(name)
-                .map(|e| (e.id(), e.kind(), e.filemode()))
-            else {
+            let Some(&(id, kind, mode)) = inner.entries(current)?.get(*name) else {
                 return Ok(Located::Missing);
             };
             if mode == 0o120000 {
@@ -60,7 +92,7 @@ impl TreeSource {
             let last = index + 1 == all;
             match kind {
                 Some(ObjectType::Tree) if last => return Ok(Located::Tree(id)),
-                Some(ObjectType::Tree) => current = repo.find_tree(id)?,
+                Some(ObjectType::Tree) => current = id,
                 Some(ObjectType::Blob) if last && matches!(mode, 0o100644 | 0o100755) => {
                     return Ok(Located::Blob(id));
                 }
@@ -68,7 +100,7 @@ impl TreeSource {
                 _ => return Ok(Located::Missing),
             }
         }
-        Ok(Located::Tree(current.id()))
+        Ok(Located::Tree(current))
     }
 }
 
@@ -85,14 +117,15 @@ enum Located {
 
 impl Source for TreeSource {
     fn fetch(&self, path: &str) -> Result<Fetched> {
-        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
-        match self.locate(&repo, path)? {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match self.locate(&mut inner, path)? {
             Located::Missing => Ok(Fetched::Missing),
             Located::Refused(refusal) => Ok(Fetched::Refused(refusal)),
             Located::Tree(_) | Located::Other => Ok(Fetched::Refused(Refusal::NotRegular {
                 path: path.to_string(),
             })),
             Located::Blob(id) => {
+                let repo = &inner.repo;
                 // The size from the object's header: a huge blob is never inflated.
                 let (size, _) = repo.odb()?.read_header(id)?;
                 if size as u64 > MAX_READ_BYTES {
@@ -107,23 +140,22 @@ impl Source for TreeSource {
     }
 
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
-        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
-        let tree = match self.locate(&repo, dir)? {
-            Located::Tree(id) => repo.find_tree(id)?,
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let tree = match self.locate(&mut inner, dir)? {
+            Located::Tree(id) => inner.entries(id)?,
             Located::Refused(refusal) => return Err(refusal.into_error()),
             _ => return Ok(Vec::new()),
         };
         let mut listed: Vec<(String, EntryKind)> = tree
             .iter()
-            .filter_map(|entry| {
-                let name = entry.name().ok()?.to_string();
-                let kind = match (entry.kind(), entry.filemode()) {
+            .map(|(name, (_, kind, mode))| {
+                let kind = match (kind, mode) {
                     (_, 0o120000) => EntryKind::Symlink,
                     (Some(ObjectType::Tree), _) => EntryKind::Dir,
                     (Some(ObjectType::Blob), 0o100644 | 0o100755) => EntryKind::File,
                     _ => EntryKind::Other,
                 };
-                Some((name, kind))
+                (name.clone(), kind)
             })
             .collect();
         listed.sort();
