@@ -98,8 +98,10 @@ impl RepoView for WorkTree {
 pub struct Preview {
     /// The Applications Argo CD creates (never one it would not).
     pub apps: Vec<GeneratedApp>,
-    /// Where it would misbehave: duplicate names, files it cannot use.
+    /// Where it would misbehave: duplicate names, files it cannot use, sets over their size.
     pub problems: Vec<Diagnostic>,
+    /// How many Applications each ApplicationSet generates, by name, with its file.
+    pub sets: std::collections::BTreeMap<String, (String, usize)>,
     /// What was read.
     pub view: String,
 }
@@ -112,12 +114,16 @@ pub fn preview(root: &Path) -> Result<Vec<GeneratedApp>> {
 /// Every Application the ApplicationSets in `view`'s `kustomize/argocd/` generate from `view`.
 pub fn preview_in(view: &dyn RepoView) -> Result<Preview> {
     let mut apps = Vec::new();
+    let mut sets = std::collections::BTreeMap::new();
     let documents = argocd_documents(view)?;
     for (file, set) in documents
         .iter()
         .filter(|(_, d)| d["kind"] == "ApplicationSet")
     {
-        apps.extend(generate(view, file, set)?);
+        let generated = generate(view, file, set)?;
+        let name = set["metadata"]["name"].as_str().unwrap_or("").to_string();
+        sets.insert(name, (file.clone(), generated.len()));
+        apps.extend(generated);
     }
     let projects: Vec<&Value> = documents
         .iter()
@@ -128,13 +134,43 @@ pub fn preview_in(view: &dyn RepoView) -> Result<Preview> {
         app.refused = refusal(app, &projects);
         app.permitted = app.refused.is_none();
     }
-    let problems = drop_duplicates(&mut apps);
+    let mut problems = drop_duplicates(&mut apps);
+    problems.extend(oversized(view, &sets)?);
     apps.sort_by(|a, b| (&a.application_set, &a.name).cmp(&(&b.application_set, &b.name)));
     Ok(Preview {
         apps,
         problems,
+        sets,
         view: view.label(),
     })
+}
+
+/// ApplicationSets that generate more Applications than `argocd.shardSize` (W106): rendered by
+/// an older template, edited by hand, or not rendered since the limit was lowered.
+fn oversized(
+    view: &dyn RepoView,
+    sets: &std::collections::BTreeMap<String, (String, usize)>,
+) -> Result<Vec<Diagnostic>> {
+    let size = view
+        .read(crate::config::CONFIG_FILE)?
+        .and_then(|bytes| serde_saphyr::from_slice::<Value>(&bytes).ok())
+        .and_then(|config| config["argocd"]["shardSize"].as_u64())
+        .unwrap_or(1000) as usize;
+    Ok(sets
+        .iter()
+        .filter(|(_, (_, count))| *count > size)
+        .map(|(name, (file, count))| {
+            Diagnostic::warning(
+                file,
+                at_start(),
+                code::OVERSIZED_APPLICATION_SET,
+                format!(
+                    "the ApplicationSet {name} generates {count} Applications, more than argocd.shardSize ({size})"
+                ),
+            )
+            .with_hint("run `tenantctl render`: it splits the set by ID prefix (the default templates do)")
+        })
+        .collect())
 }
 
 /// The ApplicationSet controller refuses to create Applications whose names two parameter sets

@@ -240,6 +240,10 @@ pub struct ArgoCd {
     /// `create-update` (default: never deletes one), `create-delete` or `sync`.
     #[serde(default = "default_applications_sync")]
     pub applications_sync: String,
+    /// The most Applications one rendered ApplicationSet generates; more guilds (or tenants)
+    /// are split over several sets by ID prefix (`render::shard`).
+    #[serde(default = "default_shard_size")]
+    pub shard_size: u32,
 }
 
 /// One Argo CD AppProject per guild tier and per tenant type. Argo CD itself refuses an
@@ -437,6 +441,9 @@ fn default_destination_server() -> String {
 }
 fn default_applications_sync() -> String {
     "create-update".into()
+}
+fn default_shard_size() -> u32 {
+    1000
 }
 fn default_remote() -> String {
     "origin".into()

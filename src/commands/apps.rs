@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
     }
     // Where Argo CD would misbehave: said on stderr, and the command fails.
     super::output::print_diagnostics(&preview.problems);
-    let apps = preview.apps;
+    let apps = &preview.apps;
     match output {
         OutputFormat::Json => outln!(
             "{}",
@@ -48,7 +48,7 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
                 "PERMITTED",
             ];
             let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
-            for app in &apps {
+            for app in apps {
                 rows.push(vec![
                     app.name.clone(),
                     app.project.clone(),
@@ -63,6 +63,15 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
                 ]);
             }
             print_rows(&rows);
+            if !apps.is_empty() {
+                // The size of each set: argocd.shardSize bounds it (W106 above when not).
+                let sizes: Vec<String> = preview
+                    .sets
+                    .iter()
+                    .map(|(name, (_, count))| format!("{name} {count}"))
+                    .collect();
+                outln!("\nApplications per ApplicationSet: {}", sizes.join(", "));
+            }
             if apps.is_empty() {
                 outln!(
                     "(no Applications: no guild files, or no ApplicationSet in kustomize/argocd/)"

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod guild;
 pub mod project;
 pub mod scaffold;
+pub mod shard;
 pub mod tenant;
 
 use std::collections::BTreeMap;
@@ -46,6 +47,13 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
             "argocd": model.config.argocd,
             // Filled in by Argo CD from each guild file: the project of the file's tier.
             "project": projects.guild_project("{{ .tier }}"),
+            "shards": shard_facts(
+                &model.config.argocd.application_set_name,
+                &model.guilds.keys().map(String::as_str).collect::<Vec<_>>(),
+                &shard::GUILD_ID_ALPHABET,
+                model.config.argocd.shard_size,
+                |glob| format!("{}/guild-{glob}.yaml", crate::load::GUILDS_DIR),
+            ),
         }),
     )?;
     files.insert(APPLICATION_SET_PATH.to_string(), text);
@@ -74,6 +82,13 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         "argocd": model.config.argocd,
         "tenants": model.config.tenants,
         "project": projects.tenant_project("{{ .tenant_type }}"),
+        "shards": shard_facts(
+            &model.config.tenants.application_set_name,
+            &model.tenants.keys().map(String::as_str).collect::<Vec<_>>(),
+            &shard::TENANT_ID_ALPHABET,
+            model.config.argocd.shard_size,
+            |glob| format!("{}/{glob}/params.yaml", tenant::TENANT_OVERLAYS_DIR),
+        ),
     });
     let text = templates.render(crate::embedded::TENANTS_APPLICATION_SET.path, context)?;
     files.insert(TENANTS_APPLICATION_SET_PATH.to_string(), text);
@@ -82,4 +97,21 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         crd::tenant_crd(templates.tenant_schema())?,
     );
     Ok(files)
+}
+
+/// The shards of one ApplicationSet as the templates use them: a name and generator paths each.
+fn shard_facts(
+    name: &str,
+    ids: &[&str],
+    alphabet: &[char],
+    size: u32,
+    path: impl Fn(&str) -> String,
+) -> serde_json::Value {
+    let shards = shard::shards(ids, alphabet, size as usize, path);
+    let count = shards.len();
+    shards
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| json!({ "name": shard::shard_name(name, i, count), "paths": s.paths, "count": s.count }))
+        .collect()
 }

@@ -75,6 +75,8 @@ pub mod code {
     pub const UNSEEN_BY_ARGO: &str = "W104";
     /// A staging or development tenant without a pinned `imageTag` (absent or `latest`).
     pub const UNPINNED_IMAGE_WARNING: &str = "W105";
+    /// An ApplicationSet generating more Applications than `argocd.shardSize`.
+    pub const OVERSIZED_APPLICATION_SET: &str = "W106";
     pub const STALE_RENDER: &str = "E400";
     pub const MANIFEST_SCHEMA: &str = "E401";
     pub const MANIFEST_NO_SCHEMA: &str = "E402";

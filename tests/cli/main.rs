@@ -31,6 +31,7 @@ mod remotes;
 mod render;
 mod secrets;
 mod servers;
+mod shards;
 mod snapshots;
 mod support;
 mod teams;

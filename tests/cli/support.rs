@@ -153,6 +153,21 @@ impl World {
         self.write("tenantctl.yaml", &changed);
     }
 
+    /// Sets `line` (indented by two, e.g. `  shardSize: 10\n`) in the `argocd:` section of the
+    /// platform's tenantctl.yaml, replacing the key's earlier value.
+    pub fn set_argocd_setting(&self, line: &str) {
+        let key = line.split(':').next().unwrap();
+        let config: String = self
+            .read("tenantctl.yaml")
+            .lines()
+            .filter(|l| l.split(':').next() != Some(key))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(config.contains("\nargocd:\n"), "{config}");
+        let changed = config.replacen("\nargocd:\n", &format!("\nargocd:\n{line}"), 1);
+        self.write("tenantctl.yaml", &changed);
+    }
+
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.platform().join(path))
             .unwrap_or_else(|e| panic!("reading {path}: {e}"))
