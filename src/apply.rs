@@ -20,8 +20,8 @@ use similar::TextDiff;
 use crate::error::{Error, Result};
 use crate::render::{self, Files};
 use crate::source::{
-    self, Disk, EntryKind, Fetched, MAX_READ_BYTES, Opened, Refusal, Source, io_error, kind_at,
-    open_dirs,
+    self, DirCache, Disk, EntryKind, Fetched, MAX_READ_BYTES, Opened, Refusal, Source, io_error,
+    kind_at, open_dirs,
 };
 use crate::validate::diagnostic::{Diagnostic, code};
 use crate::yaml::Position;
@@ -323,19 +323,114 @@ impl Found {
 /// Writes the plan: each file atomically (temp file + rename). Every path is checked first (no
 /// symbolic link on the way or at the target); if one step fails, the steps already done are
 /// undone, so the tree is never left half-changed.
+///
+/// Crash-safe in three passes rather than one `fsync` per file before the next write (which made
+/// a first render of 10,000 guilds wait on 70,000 disk flushes): every new content goes into a
+/// temporary file beside its target, one `syncfs` puts all of them on disk, then the renames and
+/// removals make them visible and a second `syncfs` makes those last. A crash before the renames
+/// leaves only temporary files (removed by the next command that takes the lock); after them,
+/// each file is the old or the new content, never a torn one.
 pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
+    let mut dirs = DirCache::new(root);
     for change in &plan.changes {
-        check_writable(root, &change.path)?;
+        check_writable_in(&mut dirs, &change.path)?;
     }
+    let mut dirs = DirCache::new(root);
+    let mut staged: Vec<Option<Staged>> = Vec::with_capacity(plan.changes.len());
+    for change in &plan.changes {
+        let stage = match &change.new {
+            Some(text) => write_to_temp(&mut dirs, &change.path, text.as_bytes(), false).map(Some),
+            None => Ok(None),
+        };
+        match stage {
+            Ok(stage) => staged.push(stage),
+            Err(error) => {
+                staged.into_iter().flatten().for_each(|s| s.discard(root));
+                return Err(error);
+            }
+        }
+    }
+    if staged.iter().any(Option::is_some) {
+        sync_file_system(root)?;
+    }
+    let mut staged = staged.into_iter();
+    let mut dirs = DirCache::new(root);
     for (done, change) in plan.changes.iter().enumerate() {
-        if let Err(error) = apply_one(root, &change.path, change.new.as_deref()) {
+        let published = match staged.next().flatten() {
+            Some(stage) => stage.publish(&mut dirs),
+            None => remove(root, &change.path),
+        };
+        if let Err(error) = published {
+            staged.flatten().for_each(|s| s.discard(root));
             for undo in plan.changes[..done].iter().rev() {
                 let _ = apply_one(root, &undo.path, undo.old.as_deref());
             }
             return Err(error);
         }
     }
+    if !plan.changes.is_empty() {
+        sync_file_system(root)?;
+    }
     Ok(())
+}
+
+/// Flushes every written file and folder of the file system `root` is on.
+fn sync_file_system(root: &Path) -> Result<()> {
+    let dir = rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| io_error("opening", &root.display().to_string(), e))?;
+    rustix::fs::syncfs(&dir)
+        .map_err(|e| io_error("syncing the file system of", &root.display().to_string(), e))
+}
+
+/// New content waiting in a temporary file beside its target, not yet on disk for sure and not
+/// yet visible.
+struct Staged {
+    path: String,
+    temp_name: String,
+}
+
+impl Staged {
+    /// Renames the temporary file over the target, through folders opened anew without
+    /// following a link, checking the target again.
+    fn publish(self, dirs_cache: &mut DirCache) -> Result<()> {
+        let parts = source::components(&self.path)?;
+        let (name, dirs) = parts.split_last().context("a file path has a name")?;
+        let dir = match dirs_cache.open(dirs, false)? {
+            Ok(dir) => dir,
+            Err(Opened::Refused(refusal)) => return Err(refusal.into_error()),
+            Err(_) => {
+                return Err(
+                    anyhow::anyhow!("writing {}: a folder vanished on the way", self.path).into(),
+                );
+            }
+        };
+        let renamed = check_target(dir, name, &self.path).and_then(|()| {
+            rustix::fs::renameat(dir, self.temp_name.as_str(), dir, *name)
+                .map_err(|e| io_error("writing", &self.path, e))
+        });
+        if renamed.is_err() {
+            let _ = rustix::fs::unlinkat(dir, self.temp_name.as_str(), AtFlags::empty());
+        }
+        renamed
+    }
+
+    /// Removes the temporary file.
+    fn discard(self, root: &Path) {
+        let Ok(parts) = source::components(&self.path) else {
+            return;
+        };
+        let Some((_, dirs)) = parts.split_last() else {
+            return;
+        };
+        if let Ok(Opened::Dirs(chain)) = open_dirs(root, dirs, false) {
+            let dir = chain.last().expect("the root is open");
+            let _ = rustix::fs::unlinkat(dir, self.temp_name.as_str(), AtFlags::empty());
+        }
+    }
 }
 
 fn apply_one(root: &Path, path: &str, text: Option<&str>) -> Result<()> {
@@ -352,13 +447,19 @@ pub const TEMP_PREFIX: &str = ".tenantctl-";
 /// Refuses a path whose target or a folder on the way is a symbolic link (or not what it must
 /// be), before anything is written.
 pub fn check_writable(root: &Path, path: &str) -> Result<()> {
+    check_writable_in(&mut DirCache::new(root), path)
+}
+
+fn check_writable_in(dirs_cache: &mut DirCache, path: &str) -> Result<()> {
     let parts = source::components(path)?;
     let (name, dirs) = parts.split_last().context("a file path has a name")?;
-    match open_dirs(root, dirs, false)? {
-        Opened::Missing => Ok(()),
-        Opened::Refused(refusal) => Err(refusal.into_error()),
-        Opened::NotDir(dir) => Err(anyhow::anyhow!("writing {path}: {dir} is not a folder").into()),
-        Opened::Dirs(chain) => check_target(chain.last().expect("the root is open"), name, path),
+    match dirs_cache.open(dirs, false)? {
+        Err(Opened::Missing) | Err(Opened::Dirs(_)) => Ok(()),
+        Err(Opened::Refused(refusal)) => Err(refusal.into_error()),
+        Err(Opened::NotDir(dir)) => {
+            Err(anyhow::anyhow!("writing {path}: {dir} is not a folder").into())
+        }
+        Ok(dir) => check_target(dir, name, path),
     }
 }
 
@@ -383,19 +484,30 @@ fn check_target(dir: &OwnedFd, name: &str, path: &str) -> Result<()> {
 /// elsewhere while this runs would have the file land there; both need write access to the repo
 /// during the command.
 pub fn write_atomic(root: &Path, path: &str, bytes: &[u8]) -> Result<()> {
+    let mut dirs = DirCache::new(root);
+    write_to_temp(&mut dirs, path, bytes, true)?.publish(&mut dirs)
+}
+
+/// The first half of [`write_atomic`]: folders made, target checked, content in a temporary
+/// file (flushed to disk when `sync`).
+fn write_to_temp(
+    dirs_cache: &mut DirCache,
+    path: &str,
+    bytes: &[u8],
+    sync: bool,
+) -> Result<Staged> {
     let parts = source::components(path)?;
     let (name, dirs) = parts.split_last().context("a file path has a name")?;
-    let chain = match open_dirs(root, dirs, true)? {
-        Opened::Dirs(chain) => chain,
-        Opened::Refused(refusal) => return Err(refusal.into_error()),
-        Opened::NotDir(dir) => {
+    let dir = match dirs_cache.open(dirs, true)? {
+        Ok(dir) => dir,
+        Err(Opened::Refused(refusal)) => return Err(refusal.into_error()),
+        Err(Opened::NotDir(dir)) => {
             return Err(anyhow::anyhow!("writing {path}: {dir} is not a folder").into());
         }
-        Opened::Missing => {
+        Err(_) => {
             return Err(anyhow::anyhow!("writing {path}: a folder vanished on the way").into());
         }
     };
-    let dir = chain.last().expect("the root is open");
     check_target(dir, name, path)?;
     let (temp_name, temp) = create_temp(dir, path)?;
     // A file that exists keeps its mode (0640, 0755, ...); a new one gets 0666 minus the umask.
@@ -411,18 +523,16 @@ pub fn write_atomic(root: &Path, path: &str, bytes: &[u8]) -> Result<()> {
     let mut file = std::fs::File::from(temp);
     let written = file
         .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {path}"))
-        .and_then(|()| {
-            rustix::fs::renameat(dir, temp_name.as_str(), dir, *name)
-                .map_err(std::io::Error::from)
-                .with_context(|| format!("writing {path}"))
-        });
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
+        .with_context(|| format!("writing {path}"));
     if let Err(error) = written {
         let _ = rustix::fs::unlinkat(dir, temp_name.as_str(), AtFlags::empty());
         return Err(error.into());
     }
-    Ok(())
+    Ok(Staged {
+        path: path.to_string(),
+        temp_name,
+    })
 }
 
 /// A new temporary file in `dir` (never an existing one, never through a link).
@@ -501,6 +611,54 @@ mod tests {
         let root = dir.path().join("repo");
         std::fs::create_dir_all(&root).unwrap();
         (dir, root)
+    }
+
+    #[test]
+    fn a_batch_with_an_obstacle_changes_nothing_and_leaves_no_temporary_file() {
+        let (_dir, root) = repo();
+        write_atomic(&root, "kustomize/guilds/guild-1/kustomization.yaml", b"old").unwrap();
+        // `guild-3` is a file where the last change needs a folder.
+        std::fs::write(root.join("kustomize/guilds/guild-3"), "a file").unwrap();
+        let change = |path: &str, old: Option<&str>, new: &str| FileChange {
+            path: path.into(),
+            old: old.map(String::from),
+            new: Some(new.into()),
+        };
+        let plan = Plan {
+            changes: vec![
+                change(
+                    "kustomize/guilds/guild-1/kustomization.yaml",
+                    Some("old"),
+                    "new",
+                ),
+                change("kustomize/guilds/guild-2/kustomization.yaml", None, "two"),
+                change("kustomize/guilds/guild-3/kustomization.yaml", None, "three"),
+            ],
+            notes: Vec::new(),
+        };
+        assert!(apply(&root, &plan).is_err());
+        assert_eq!(
+            std::fs::read(root.join("kustomize/guilds/guild-1/kustomization.yaml")).unwrap(),
+            b"old"
+        );
+        assert!(
+            !root
+                .join("kustomize/guilds/guild-2/kustomization.yaml")
+                .exists()
+        );
+        let leftovers: Vec<_> = walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        // The same batch without the obstacle is written whole.
+        std::fs::remove_file(root.join("kustomize/guilds/guild-3")).unwrap();
+        apply(&root, &plan).unwrap();
+        assert_eq!(
+            std::fs::read(root.join("kustomize/guilds/guild-3/kustomization.yaml")).unwrap(),
+            b"three"
+        );
     }
 
     #[test]

@@ -381,6 +381,91 @@ pub(crate) fn open_dirs(root: &Path, dirs: &[&str], create: bool) -> Result<Open
     Ok(Opened::Dirs(chain))
 }
 
+/// The folders of the last path opened through it, kept for the next one: writing a sorted set
+/// of paths opens each folder once instead of once per file (a first render wrote 13,000 files
+/// through 180,000 `openat` calls). Each folder is still opened with `O_NOFOLLOW` from its
+/// parent's handle, as [`open_dirs`] does; a handle stays on the folder that was checked.
+pub(crate) struct DirCache {
+    root: std::path::PathBuf,
+    /// The folder names of `chain[1..]`.
+    names: Vec<String>,
+    /// The root's handle, then one per name.
+    chain: Vec<OwnedFd>,
+}
+
+impl DirCache {
+    pub(crate) fn new(root: &Path) -> DirCache {
+        DirCache {
+            root: root.to_path_buf(),
+            names: Vec::new(),
+            chain: Vec::new(),
+        }
+    }
+
+    /// The handle of `root/dirs...` (made on the way when `create`), or why there is none.
+    pub(crate) fn open(&mut self, dirs: &[&str], create: bool) -> Result<Result<&OwnedFd, Opened>> {
+        if self.chain.is_empty() {
+            match open_dirs(&self.root, &[], false)? {
+                Opened::Dirs(mut root) => self.chain.push(root.remove(0)),
+                other => return Ok(Err(other)),
+            }
+        }
+        let common = self
+            .names
+            .iter()
+            .zip(dirs)
+            .take_while(|(a, b)| a.as_str() == **b)
+            .count();
+        self.names.truncate(common);
+        self.chain.truncate(common + 1);
+        for (index, name) in dirs.iter().enumerate().skip(common) {
+            let shown = dirs[..=index].join("/");
+            let parent = self.chain.last().expect("the root is open");
+            match open_in(parent, name, &shown, create)? {
+                Ok(fd) => {
+                    self.chain.push(fd);
+                    self.names.push((*name).to_string());
+                }
+                Err(opened) => return Ok(Err(opened)),
+            }
+        }
+        Ok(Ok(self.chain.last().expect("the root is open")))
+    }
+}
+
+/// Opens folder `name` in `parent` without following a link (made first when `create`).
+fn open_in(
+    parent: &OwnedFd,
+    name: &str,
+    shown: &str,
+    create: bool,
+) -> Result<std::result::Result<OwnedFd, Opened>> {
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let mut made = false;
+    loop {
+        match rustix::fs::openat(parent, name, dir_flags, Mode::empty()) {
+            Ok(fd) => return Ok(Ok(fd)),
+            Err(Errno::NOENT) if create && !made => {
+                match rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o777)) {
+                    Ok(()) | Err(Errno::EXIST) => made = true,
+                    Err(e) => return Err(io_error("creating", shown, e)),
+                }
+            }
+            Err(Errno::NOENT) => return Ok(Err(Opened::Missing)),
+            Err(Errno::NOTDIR | Errno::LOOP) => {
+                return Ok(Err(match kind_at(parent, name, shown)? {
+                    Some(EntryKind::Symlink) => Opened::Refused(Refusal::Symlink {
+                        path: shown.to_string(),
+                    }),
+                    None => Opened::Missing,
+                    Some(_) => Opened::NotDir(shown.to_string()),
+                }));
+            }
+            Err(e) => return Err(io_error("opening", shown, e)),
+        }
+    }
+}
+
 /// What `name` in the open folder `dir` is, without following a link; `None` when absent.
 pub(crate) fn kind_at(dir: &OwnedFd, name: &str, shown: &str) -> Result<Option<EntryKind>> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
