@@ -143,3 +143,48 @@ fn a_new_guild_in_a_sharded_repo_lands_in_exactly_one_set() {
     let sets: Vec<Value> = parse_yaml_stream(&world.read("kustomize/argocd/applicationset.yaml"));
     assert!(sets.len() >= 3, "{} sets", sets.len());
 }
+
+/// Modification times of every file under the platform repo (not `.git`).
+fn mtimes(world: &World) -> std::collections::BTreeMap<String, std::time::SystemTime> {
+    walkdir::WalkDir::new(world.platform())
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let path = e.path().strip_prefix(world.platform()).unwrap();
+            (
+                path.to_string_lossy().into_owned(),
+                e.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn create_guild_in_a_2000_guild_repo_writes_and_commits_only_the_new_guilds_files() {
+    let world = World::new();
+    world.platform_with_remote();
+    write_guilds(&world, 2000);
+    world.set_argocd_setting("  shardSize: 5000\n");
+    ok(&world.tenantctl(&["render"]));
+    commit_all(&world, "2,000 guilds");
+    let before = mtimes(&world);
+    ok(&world.tenantctl(&["create-guild", "4242", "--tier", "pro", "--no-push"]));
+    let after = mtimes(&world);
+    let written: Vec<&String> = after
+        .iter()
+        .filter(|(path, time)| before.get(*path) != Some(*time))
+        .map(|(path, _)| path)
+        .collect();
+    let new = [
+        "guilds/guild-4242.yaml",
+        "kustomize/guilds/guild-4242/isolation.yaml",
+        "kustomize/guilds/guild-4242/kustomization.yaml",
+        "kustomize/guilds/guild-4242/leader-election.yaml",
+    ];
+    assert_eq!(written, new, "only the new guild's files were written");
+    assert_eq!(before.len() + 4, after.len());
+    let committed = world.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(committed.lines().collect::<Vec<_>>(), new);
+}
