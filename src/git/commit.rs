@@ -140,12 +140,6 @@ impl GitRepo {
             Some(base) => Some(self.repo.find_commit(base)?.tree()?),
             None => None,
         };
-        let written: Vec<String> = wanted
-            .iter()
-            .filter(|(_, text)| text.is_some())
-            .map(|(path, _)| self.repo_path(path))
-            .collect();
-        let filters = Filters::of(self, base, &written)?;
         // Every entry of the base tree, read in one walk: looking each path up from the root
         // parsed the folder of every guild once per file, which grew with the square of the repo.
         let mut entries: std::collections::HashMap<String, (Oid, u32, Option<ObjectType>)> =
@@ -161,6 +155,23 @@ impl GitRepo {
                 git2::TreeWalkResult::Ok
             })?;
         }
+        // A file whose bytes hash to the blob already at its path is unchanged, filters or not
+        // (a clean filter would have stored something else); only the others need
+        // `.gitattributes`, which `git check-attr` answers per path and slowly.
+        let written: Vec<String> = wanted
+            .iter()
+            .filter_map(|(path, text)| {
+                let text = text.as_ref()?;
+                let repo_path = self.repo_path(path);
+                let same = entries.get(&repo_path).is_some_and(|(id, mode, kind)| {
+                    *kind == Some(ObjectType::Blob)
+                        && matches!(mode, 0o100644 | 0o100755)
+                        && Oid::hash_object(ObjectType::Blob, text.as_bytes()).ok() == Some(*id)
+                });
+                (!same).then_some(repo_path)
+            })
+            .collect();
+        let filters = Filters::of(self, base, &written)?;
         let mut out = TreePlan::default();
         for (path, new) in wanted {
             let repo_path = self.repo_path(path);
