@@ -186,34 +186,71 @@ pub fn components(path: &str) -> Result<Vec<&str>> {
     Ok(parts)
 }
 
-/// The working tree at `root`.
-#[derive(Debug, Clone)]
+/// The working tree at `root`. Read-only and short-lived: folders it opened are kept for the
+/// next read (a pool of [`DirCache`]s, one per reading thread at a time), so that reading every
+/// generated file does not open every folder above it again.
 pub struct Disk {
     pub root: PathBuf,
+    folders: std::sync::Mutex<Vec<DirCache>>,
 }
 
 impl Disk {
     pub fn new(root: &Path) -> Disk {
         Disk {
             root: root.to_path_buf(),
+            folders: std::sync::Mutex::new(Vec::new()),
         }
     }
-}
 
-impl Source for Disk {
-    fn fetch(&self, path: &str) -> Result<Fetched> {
+    /// A cache of open folders for one read, returned with [`Disk::give_back`].
+    fn take(&self) -> DirCache {
+        self.folders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| DirCache::new(&self.root))
+    }
+
+    fn give_back(&self, cache: DirCache) {
+        self.folders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(cache);
+    }
+
+    fn fetch_in(&self, folders: &mut DirCache, path: &str) -> Result<Fetched> {
         let parts = components(path)?;
         let Some((name, dirs)) = parts.split_last() else {
             return Ok(Fetched::Refused(Refusal::NotRegular {
                 path: String::new(),
             }));
         };
-        let chain = match open_dirs(&self.root, dirs, false)? {
-            Opened::Dirs(chain) => chain,
-            Opened::Missing | Opened::NotDir(_) => return Ok(Fetched::Missing),
-            Opened::Refused(refusal) => return Ok(Fetched::Refused(refusal)),
+        let dir = match folders.open(dirs, false)? {
+            Ok(dir) => dir,
+            Err(Opened::Missing | Opened::NotDir(_) | Opened::Dirs(_)) => {
+                return Ok(Fetched::Missing);
+            }
+            Err(Opened::Refused(refusal)) => return Ok(Fetched::Refused(refusal)),
         };
-        let dir = chain.last().expect("the root is open");
+        Disk::read_file_in(dir, name, path)
+    }
+}
+
+impl Source for Disk {
+    fn fetch(&self, path: &str) -> Result<Fetched> {
+        let mut folders = self.take();
+        let fetched = self.fetch_in(&mut folders, path);
+        self.give_back(folders);
+        fetched
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        self.list_dir(dir)
+    }
+}
+
+impl Disk {
+    fn read_file_in(dir: &OwnedFd, name: &str, path: &str) -> Result<Fetched> {
         // Look before opening, so a FIFO or a device is never opened at all; the open handle is
         // checked again below, in case the entry changed in between.
         match kind_at(dir, name, path)? {
@@ -228,7 +265,7 @@ impl Source for Disk {
         }
         let flags =
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(dir, *name, flags, Mode::empty()) {
+        let fd = match rustix::fs::openat(dir, name, flags, Mode::empty()) {
             Ok(fd) => fd,
             Err(Errno::NOENT | Errno::NOTDIR) => return Ok(Fetched::Missing),
             Err(Errno::LOOP) => {
@@ -239,7 +276,7 @@ impl Source for Disk {
         read_bounded(fd, path)
     }
 
-    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+    fn list_dir(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
         let parts = components(dir)?;
         let chain = match open_dirs(&self.root, &parts, false)? {
             Opened::Dirs(chain) => chain,

@@ -32,8 +32,10 @@ pub fn render_overlay_with_secrets(
     secrets: &OverlayRefs,
     templates: &Templates,
 ) -> Result<Files> {
-    let context =
+    let facts =
         json!({ "source": Tenant::path_for(&tenant.spec.tenant_id), "t": facts(settings, tenant) });
+    // Converted for the template engine once, not once per template.
+    let context = minijinja::Value::from(minijinja::value::Serde(&facts));
     let mut manifests: Vec<EmbeddedFile> = vec![
         templates_of::NAMESPACE,
         templates_of::RBAC,
@@ -69,7 +71,7 @@ pub fn render_overlay_with_secrets(
     // Secrets (a KSOPS generator's output, ExternalSecrets) carry no namespace of their own.
     let has_secrets = !secrets.generators.is_empty() || !secrets.resources.is_empty();
     let kustomization = json!({
-        "source": context["source"],
+        "source": facts["source"],
         "files": names,
         "generators": secrets.generators,
         "namespace": if has_secrets { tenant.namespace().ok() } else { None },
