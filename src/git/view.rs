@@ -2,8 +2,6 @@
 //! with git's pathspec globs (where `*` also matches `/`), symbolic links inside the repository
 //! followed, and nothing that is not committed.
 
-use std::path::Path;
-
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::apps::RepoView;
@@ -15,6 +13,17 @@ pub struct CommitView {
     tree: Oid,
     prefix: String,
     label: String,
+    /// Every committed file, read in one walk of the tree on first use: matching each pattern
+    /// and reading each file by walking from the root again made `apps` grow with the square of
+    /// the repo (34 s at 10,000 guilds).
+    index: std::sync::OnceLock<Index>,
+}
+
+/// The commit's files: their paths relative to the config repo, sorted, and each one's blob
+/// and file mode.
+struct Index {
+    paths: Vec<String>,
+    blobs: std::collections::HashMap<String, (Oid, i32)>,
 }
 
 impl super::GitRepo {
@@ -30,15 +39,24 @@ impl super::GitRepo {
             label: format!(
                 "{rev} ({short}, {branch}): what Argo CD reads once it is pushed; `--worktree` previews uncommitted files"
             ),
+            index: std::sync::OnceLock::new(),
         })
     }
 }
 
 impl CommitView {
     /// Every committed path under the config repo (files and symbolic links), relative to it.
-    fn paths(&self) -> Result<Vec<String>> {
+    fn paths(&self) -> Result<&[String]> {
+        Ok(&self.index()?.paths)
+    }
+
+    fn index(&self) -> Result<&Index> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
         let tree = self.repo.find_tree(self.tree)?;
         let mut paths = Vec::new();
+        let mut blobs = std::collections::HashMap::new();
         tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(ObjectType::Blob)
                 && let Ok(name) = entry.name()
@@ -46,27 +64,22 @@ impl CommitView {
                 let full = format!("{dir}{name}");
                 if let Some(relative) = full.strip_prefix(&self.prefix) {
                     paths.push(relative.to_string());
+                    blobs.insert(relative.to_string(), (entry.id(), entry.filemode()));
                 }
             }
             TreeWalkResult::Ok
         })?;
         paths.sort();
-        Ok(paths)
+        Ok(self.index.get_or_init(|| Index { paths, blobs }))
     }
-
     /// The blob at `path`, following symbolic links that stay inside the repository (Argo CD
     /// refuses ones that leave it: those read as absent).
     fn read_following(&self, path: &str, hops: usize) -> Result<Option<Vec<u8>>> {
-        let tree = self.repo.find_tree(self.tree)?;
-        let full = format!("{}{path}", self.prefix);
-        let Ok(entry) = tree.get_path(Path::new(&full)) else {
+        let Some(&(id, mode)) = self.index()?.blobs.get(path) else {
             return Ok(None);
         };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Ok(None);
-        }
-        let blob = self.repo.find_blob(entry.id())?;
-        if entry.filemode() != 0o120000 {
+        let blob = self.repo.find_blob(id)?;
+        if mode != 0o120000 {
             return Ok(Some(blob.content().to_vec()));
         }
         if hops == 0 {
@@ -106,10 +119,15 @@ impl RepoView for CommitView {
 
     fn matching(&self, pattern: &str) -> Result<Vec<String>> {
         let glob = crate::apps::pathspec(pattern)?;
-        Ok(self
-            .paths()?
-            .into_iter()
-            .filter(|p| glob.is_match(p))
+        // Only the sorted range sharing the pattern's literal start can match.
+        let literal = &pattern[..pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len())];
+        let paths = self.paths()?;
+        let start = paths.partition_point(|p| p.as_str() < literal);
+        Ok(paths[start..]
+            .iter()
+            .take_while(|p| p.starts_with(literal))
+            .filter(|p| glob.is_match(p.as_str()))
+            .cloned()
             .collect())
     }
 
@@ -121,7 +139,8 @@ impl RepoView for CommitView {
         let prefix = format!("{dir}/");
         Ok(self
             .paths()?
-            .into_iter()
+            .iter()
+            .cloned()
             .filter(|p| {
                 p.strip_prefix(&prefix).is_some_and(|rest| {
                     !rest.contains('/') && (rest.ends_with(".yaml") || rest.ends_with(".yml"))
