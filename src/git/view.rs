@@ -140,12 +140,12 @@ impl RepoView for CommitView {
         Ok(self
             .paths()?
             .iter()
-            .cloned()
             .filter(|p| {
                 p.strip_prefix(&prefix).is_some_and(|rest| {
                     !rest.contains('/') && (rest.ends_with(".yaml") || rest.ends_with(".yml"))
                 })
             })
+            .cloned()
             .collect())
     }
 }
