@@ -58,14 +58,35 @@ pub trait RepoView {
 
 /// The work tree, uncommitted and untracked files included: a preview of what is not pushed.
 pub struct WorkTree {
-    root: std::path::PathBuf,
+    disk: Disk,
+    /// Folder listings already read: every shard's pattern lists `guilds/` again otherwise.
+    listings: std::sync::Mutex<std::collections::HashMap<String, Vec<(String, EntryKind)>>>,
 }
 
 impl WorkTree {
     pub fn new(root: &Path) -> WorkTree {
         WorkTree {
-            root: root.to_path_buf(),
+            disk: Disk::new(root),
+            listings: Default::default(),
         }
+    }
+
+    /// The entries of folder `dir`, listed once per preview.
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        if let Some(found) = self
+            .listings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(dir)
+        {
+            return Ok(found.clone());
+        }
+        let listed = self.disk.list(dir)?;
+        self.listings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dir.to_string(), listed.clone());
+        Ok(listed)
     }
 }
 
@@ -75,15 +96,15 @@ impl RepoView for WorkTree {
     }
 
     fn matching(&self, pattern: &str) -> Result<Vec<String>> {
-        glob(&self.root, pattern)
+        glob(self, pattern)
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        Disk::new(&self.root).read(path)
+        self.disk.read(path)
     }
 
     fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>> {
-        Ok(Disk::new(&self.root)
+        Ok(self
             .list(dir)?
             .into_iter()
             .map(|(name, _)| name)
@@ -750,7 +771,7 @@ fn go_operand(
 /// Repo-relative files of the work tree that a git files generator's pattern matches, with
 /// git's pathspec rules (wildmatch without WM_PATHNAME: `*` also matches `/`), as Argo CD's
 /// `git ls-files` does on the committed tree.
-fn glob(root: &Path, pattern: &str) -> Result<Vec<String>> {
+fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
     let pattern = pattern.trim_start_matches("./");
     let segments: Vec<&str> = pattern.split('/').collect();
     let fixed: Vec<&str> = segments
@@ -763,7 +784,7 @@ fn glob(root: &Path, pattern: &str) -> Result<Vec<String>> {
     let mut matched = Vec::new();
     // Listed through the repo's boundary: Argo CD follows symbolic links, so one that matches
     // (or a folder it would descend into) is an error (E102), not a file skipped.
-    let disk = Disk::new(root);
+    let disk = &tree.disk;
     let mut pending = vec![(fixed.join("/"), 0usize)];
     while let Some((dir, level)) = pending.pop() {
         if level == 0 && !dir.is_empty() {
@@ -781,7 +802,7 @@ fn glob(root: &Path, pattern: &str) -> Result<Vec<String>> {
                 _ => {}
             }
         }
-        let entries = disk.list(&dir)?;
+        let entries = tree.list(&dir)?;
         for (name, kind) in entries {
             let relative = if dir.is_empty() {
                 name
