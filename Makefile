@@ -3,7 +3,7 @@ CARGO ?= cargo
 TENANTCTL ?= ./target/release/tenantctl
 ARGOCD_NAMESPACE ?= argocd
 
-.PHONY: build test judges fuzz-smoke fuzz demo validate render deploy-applicationset create-guild update-guild list-guilds \
+.PHONY: build test judges fuzz-smoke fuzz demo bench validate render deploy-applicationset create-guild update-guild list-guilds \
 	guild-status delete-guild argocd-sync-guilds
 
 build: ## Build the release binary
@@ -43,6 +43,10 @@ fuzz: ## The fuzz target for 10 minutes; FUZZ_SECONDS=3600 for longer
 
 demo: build ## The whole flow on the embedded example, in a temporary directory
 	TENANTCTL=$(abspath $(TENANTCTL)) ./scripts/demo.sh
+
+# Installs its peers (ajv-cli, check-jsonschema) into bench/.peers/; writes bench/results.md.
+bench: build ## Benchmark validate, render, create at BENCH_SIZES="1000 10000" files vs ajv-cli, check-jsonschema, cat, cp -r (BENCH_RUNS=5)
+	TENANTCTL=$(abspath $(TENANTCTL)) ./bench/run.sh
 
 validate: build ## Validate this repo's example config
 	$(TENANTCTL) validate
