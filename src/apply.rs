@@ -350,8 +350,12 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
             }
         }
     }
-    if staged.iter().any(Option::is_some) {
-        sync_file_system(root)?;
+    if staged.iter().any(Option::is_some)
+        && let Err(error) = sync_file_system(root)
+    {
+        // Nothing is visible yet: the temporary files go, the tree stays as it was.
+        staged.into_iter().flatten().for_each(|s| s.discard(root));
+        return Err(error);
     }
     let mut staged = staged.into_iter();
     let mut dirs = DirCache::new(root);
