@@ -56,11 +56,14 @@ pub trait RepoView {
     fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>>;
 }
 
+/// Folder listings by folder.
+type Listings = std::collections::HashMap<String, std::sync::Arc<Vec<(String, EntryKind)>>>;
+
 /// The work tree, uncommitted and untracked files included: a preview of what is not pushed.
 pub struct WorkTree {
     disk: Disk,
     /// Folder listings already read: every shard's pattern lists `guilds/` again otherwise.
-    listings: std::sync::Mutex<std::collections::HashMap<String, Vec<(String, EntryKind)>>>,
+    listings: std::sync::Mutex<Listings>,
 }
 
 impl WorkTree {
@@ -72,20 +75,20 @@ impl WorkTree {
     }
 
     /// The entries of folder `dir`, listed once per preview.
-    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+    fn list(&self, dir: &str) -> Result<std::sync::Arc<Vec<(String, EntryKind)>>> {
         if let Some(found) = self
             .listings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(dir)
         {
-            return Ok(found.clone());
+            return Ok(std::sync::Arc::clone(found));
         }
-        let listed = self.disk.list(dir)?;
+        let listed = std::sync::Arc::new(self.disk.list(dir)?);
         self.listings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(dir.to_string(), listed.clone());
+            .insert(dir.to_string(), std::sync::Arc::clone(&listed));
         Ok(listed)
     }
 }
@@ -106,8 +109,8 @@ impl RepoView for WorkTree {
     fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>> {
         Ok(self
             .list(dir)?
-            .into_iter()
-            .map(|(name, _)| name)
+            .iter()
+            .map(|(name, _)| name.clone())
             .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
             .map(|n| format!("{dir}/{n}"))
             .collect())
@@ -780,6 +783,7 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
         .copied()
         .collect();
     let pathspec = pathspec(pattern)?;
+    let literal = &pattern[..pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len())];
     let depth = usize::MAX;
     let mut matched = Vec::new();
     // Listed through the repo's boundary: Argo CD follows symbolic links, so one that matches
@@ -803,12 +807,17 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
             }
         }
         let entries = tree.list(&dir)?;
-        for (name, kind) in entries {
+        for (name, kind) in entries.iter() {
             let relative = if dir.is_empty() {
-                name
+                name.clone()
             } else {
                 format!("{dir}/{name}")
             };
+            // Neither under the pattern's literal start nor on the way to it: cannot match,
+            // nor can anything below it (a shard's pattern skips every other guild at once).
+            if !relative.starts_with(literal) && !literal.starts_with(relative.as_str()) {
+                continue;
+            }
             let matches = pathspec.is_match(&relative);
             match kind {
                 EntryKind::File if matches => matched.push(relative),
