@@ -202,6 +202,33 @@ impl TenantSettings {
             .unwrap_or(&self.container_defaults)
     }
 
+    /// A tenant's data service URL: its own, else the platform's (`tenants.dataServices`).
+    pub fn data_service_urls(
+        &self,
+        tenant: &crate::model::Tenant,
+    ) -> [(&'static str, Option<String>); 3] {
+        let spec = &tenant.spec;
+        let platform = &self.data_services;
+        [
+            (
+                "MONGO_URI",
+                spec.mongo_uri
+                    .clone()
+                    .or_else(|| platform.mongo_uri.clone()),
+            ),
+            (
+                "NATS_URL",
+                spec.nats_url.clone().or_else(|| platform.nats_url.clone()),
+            ),
+            (
+                "REDIS_URL",
+                spec.redis_url
+                    .clone()
+                    .or_else(|| platform.redis_url.clone()),
+            ),
+        ]
+    }
+
     /// The HPA's configured ceiling for a tenant of `tenant_type` with `replicas` replicas.
     pub fn max_replicas_for(&self, tenant_type: &str, replicas: u32) -> u32 {
         self.max_replicas

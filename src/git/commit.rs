@@ -158,23 +158,29 @@ impl GitRepo {
         // A file whose bytes hash to the blob already at its path is unchanged, filters or not
         // (a clean filter would have stored something else); only the others need
         // `.gitattributes`, which `git check-attr` answers per path and slowly.
-        let written: Vec<String> = wanted
-            .iter()
-            .filter_map(|(path, text)| {
-                let text = text.as_ref()?;
-                let repo_path = self.repo_path(path);
-                let same = entries.get(&repo_path).is_some_and(|(id, mode, kind)| {
-                    *kind == Some(ObjectType::Blob)
-                        && matches!(mode, 0o100644 | 0o100755)
-                        && Oid::hash_object(ObjectType::Blob, text.as_bytes()).ok() == Some(*id)
-                });
-                (!same).then_some(repo_path)
-            })
-            .collect();
+        let mut unchanged_paths = std::collections::HashSet::new();
+        let mut written: Vec<String> = Vec::new();
+        for (path, text) in wanted {
+            let Some(text) = text else { continue };
+            let repo_path = self.repo_path(path);
+            let same = entries.get(&repo_path).is_some_and(|(id, mode, kind)| {
+                *kind == Some(ObjectType::Blob)
+                    && matches!(mode, 0o100644 | 0o100755)
+                    && Oid::hash_object(ObjectType::Blob, text.as_bytes()).ok() == Some(*id)
+            });
+            if same {
+                unchanged_paths.insert(repo_path);
+            } else {
+                written.push(repo_path);
+            }
+        }
         let filters = Filters::of(self, base, &written)?;
         let mut out = TreePlan::default();
         for (path, new) in wanted {
             let repo_path = self.repo_path(path);
+            if unchanged_paths.contains(&repo_path) {
+                continue;
+            }
             let old = entries.get(&repo_path).copied();
             let old_file = old.filter(|(_, mode, kind)| {
                 *kind == Some(ObjectType::Blob) && matches!(mode, 0o100644 | 0o100755)

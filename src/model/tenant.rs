@@ -204,7 +204,10 @@ impl Tenant {
         self.spec.services.as_deref().unwrap_or_default()
     }
 
-    /// Whether the tenant's Deployments get an HPA: an active production tenant with services.
+    /// Whether the tenant's Deployments get an HPA (`availability.yaml`): an active production
+    /// tenant with services. The HPA then owns the replica count, so the Deployments render no
+    /// `spec.replicas` and Argo CD has nothing to reset; a suspended tenant has no HPA and its
+    /// Deployments say `replicas: 0`.
     pub fn is_autoscaled(&self) -> bool {
         self.spec.tenant_type == "production" && self.is_active() && !self.services().is_empty()
     }

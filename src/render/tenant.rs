@@ -52,7 +52,7 @@ pub fn render_overlay_with_secrets(
     if tenant.backups_enabled() {
         manifests.push(templates_of::BACKUP);
     }
-    if autoscaled(tenant) {
+    if tenant.is_autoscaled() {
         manifests.push(templates_of::AVAILABILITY);
     }
     let dir = format!("{TENANT_OVERLAYS_DIR}/{}", tenant.spec.tenant_id);
@@ -86,14 +86,6 @@ pub fn render_overlay_with_secrets(
         templates.render(templates_of::PARAMS.path, &context)?,
     );
     Ok(files)
-}
-
-/// Whether the tenant's Deployments get an HPA (`availability.yaml`): an active production tenant
-/// with services. The HPA then owns the replica count, so the Deployments render no
-/// `spec.replicas` and Argo CD has nothing to reset; a suspended tenant has no HPA and its
-/// Deployments say `replicas: 0`.
-pub fn autoscaled(tenant: &Tenant) -> bool {
-    tenant.is_autoscaled()
 }
 
 /// The label prefix of Kubernetes' Pod Security admission; users may not set these labels.
@@ -188,7 +180,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
         "namespace": namespace,
         "type": spec.tenant_type,
         "replicas": replicas,
-        "autoscaled": autoscaled(tenant),
+        "autoscaled": tenant.is_autoscaled(),
         "registry": settings.registry,
         "image_tag": spec.image_tag.clone().unwrap_or_else(|| settings.default_image_tag.clone()),
         "port": settings.container_port,
@@ -197,7 +189,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
             "readiness": settings.readiness_probe_path,
         },
         // Spread the pods of a service over nodes when there can be more than one.
-        "spread": autoscaled(tenant) || replicas > 1,
+        "spread": tenant.is_autoscaled() || replicas > 1,
         "services": services,
         "deployed_at": spec.deployed_at,
         "domain": spec.custom_domain,
@@ -254,33 +246,6 @@ fn backup_facts(
     })
 }
 
-/// A tenant's data service URL: its own, else the platform's (`tenants.dataServices`).
-pub fn data_service_urls(
-    settings: &TenantSettings,
-    tenant: &Tenant,
-) -> [(&'static str, Option<String>); 3] {
-    let spec = &tenant.spec;
-    let platform = &settings.data_services;
-    [
-        (
-            "MONGO_URI",
-            spec.mongo_uri
-                .clone()
-                .or_else(|| platform.mongo_uri.clone()),
-        ),
-        (
-            "NATS_URL",
-            spec.nats_url.clone().or_else(|| platform.nats_url.clone()),
-        ),
-        (
-            "REDIS_URL",
-            spec.redis_url
-                .clone()
-                .or_else(|| platform.redis_url.clone()),
-        ),
-    ]
-}
-
 /// `/api` goes to the `api` service and `/` to `frontend`, when they exist; otherwise `/` goes
 /// to the first service.
 fn ingress_routes(services: &[String]) -> Vec<Value> {
@@ -330,7 +295,7 @@ fn config_data(settings: &TenantSettings, tenant: &Tenant) -> BTreeMap<String, S
             .collect();
         data.insert(format!("FEATURE_{name}"), "true".into());
     }
-    let urls = data_service_urls(settings, tenant);
+    let urls = settings.data_service_urls(tenant);
     for (key, value) in urls.iter().chain(&[
         ("MONGO_USERNAME", spec.mongo_username.clone()),
         ("BILLING_TIER", config.billing_tier.clone()),
@@ -377,7 +342,7 @@ fn network_facts(
     routed.sort();
     routed.dedup();
     let mut rules = std::collections::BTreeSet::new();
-    let [mongo, nats, redis] = data_service_urls(settings, tenant);
+    let [mongo, nats, redis] = settings.data_service_urls(tenant);
     for (name, url, port) in [
         ("MongoDB (mongoURI)", mongo.1, 27017),
         ("NATS (natsURL)", nats.1, 4222),

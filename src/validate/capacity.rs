@@ -45,7 +45,7 @@ pub fn tenant_capacity(tenants: &[(&str, &Document, Tenant)], config: &Config) -
                 ),
             );
         }
-        let [mongo, ..] = crate::render::tenant::data_service_urls(settings, tenant);
+        let [mongo, ..] = settings.data_service_urls(tenant);
         if mongo.1.is_none() {
             out.push(
                 Diagnostic::error(
