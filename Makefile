@@ -3,7 +3,7 @@ CARGO ?= cargo
 TENANTCTL ?= ./target/release/tenantctl
 ARGOCD_NAMESPACE ?= argocd
 
-.PHONY: build test judges fuzz-smoke fuzz demo bench validate render deploy-applicationset create-guild update-guild list-guilds \
+.PHONY: build test judges fuzz-smoke fuzz demo bench validate render deploy-applicationset create-guild update-guild move-guild list-guilds \
 	guild-status delete-guild argocd-sync-guilds
 
 build: ## Build the release binary
@@ -11,7 +11,8 @@ build: ## Build the release binary
 
 # The judges the tests run live in the project's own environment, installed on first use: the
 # Python ones (check-jsonschema, kubernetes-validate, checkov, ...) in .venv/ from
-# requirements-test.txt, the npm ones (@monokle/validation) in node_modules/ from package-lock.json.
+# requirements-test.txt, the npm ones (@monokle/validation,
+# @kubernetes-models/prometheus-operator) in node_modules/ from package-lock.json.
 VENV ?= .venv
 JUDGES := $(VENV)/.installed node_modules/.installed
 
@@ -60,7 +61,11 @@ deploy-applicationset: build ## Apply every rendered AppProject and ApplicationS
 
 create-guild: build ## make create-guild GUILD_ID=123456789 TIER=free
 	@test -n "$(GUILD_ID)" || { echo "usage: make create-guild GUILD_ID=<id> TIER=<tier>"; exit 2; }
-	$(TENANTCTL) create-guild $(GUILD_ID) --tier $(or $(TIER),free)
+	$(TENANTCTL) create-guild $(GUILD_ID) --tier $(or $(TIER),free) $(if $(CLUSTER),--cluster $(CLUSTER))
+
+move-guild: build ## make move-guild GUILD_ID=987654321 CLUSTER=pro-us-east
+	@test -n "$(GUILD_ID)" -a -n "$(CLUSTER)" || { echo "usage: make move-guild GUILD_ID=<id> CLUSTER=<cluster>"; exit 2; }
+	$(TENANTCTL) move-guild $(GUILD_ID) --cluster $(CLUSTER)
 
 update-guild: build ## make update-guild GUILD_ID=123456789 TIER=pro
 	@test -n "$(GUILD_ID)" || { echo "usage: make update-guild GUILD_ID=<id> TIER=<tier>"; exit 2; }

@@ -92,7 +92,31 @@ pub enum Command {
         /// Override a resource value, e.g. backend_memory_limit=1Gi (repeatable)
         #[arg(long = "set", value_name = "FIELD=VALUE")]
         sets: Vec<String>,
+        /// The cluster to run on (with `clusters` in tenantctl.yaml; default: the least loaded
+        /// cluster of the tier's pool)
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
     },
+    /// Move a guild to another cluster of its tier's pool, render, commit, push
+    #[command(
+        after_help = "Argo CD updates the Application in place; the old cluster keeps what it ran until you
+delete it (the command prints how).
+
+Examples:
+  tenantctl move-guild 987654321 --cluster pro-us-east"
+    )]
+    MoveGuild {
+        /// The Discord guild ID
+        id: String,
+        /// The cluster to move to (a name from `clusters` in tenantctl.yaml)
+        #[arg(long, value_name = "NAME")]
+        cluster: String,
+    },
+    /// Give every guild and tenant that names no cluster one from its pool, commit, push
+    #[command(
+        after_help = "How a repo with guilds turns `clusters` on: validate refuses unplaced files once clusters\nare listed. Each goes to its pool's least loaded cluster, as create-guild would place it.\n\nExamples:\n  tenantctl place\n  tenantctl --dry-run place"
+    )]
+    Place,
     /// Change a guild's tier or resource values, render, commit, push
     #[command(
         after_help = "Values still at the old tier's defaults move to the new tier's; values set by hand stay.\n\nExamples:\n  tenantctl update-guild 123456789 --tier pro\n  tenantctl update-guild 123456789 --set discord_memory_limit=256Mi"
@@ -136,6 +160,13 @@ pub enum Command {
             required_unless_present = "from_file"
         )]
         tenant_type: Option<String>,
+        /// The cluster to run on (with `clusters` in tenantctl.yaml; default: the least loaded
+        /// cluster of the type's pool)
+        #[arg(long, value_name = "NAME", conflicts_with = "from_file")]
+        cluster: Option<String>,
+        /// Pin the tenant to a region (a cluster label `region`)
+        #[arg(long, value_name = "REGION", conflicts_with = "from_file")]
+        region: Option<String>,
         #[command(flatten)]
         fields: TenantFields,
     },
@@ -151,6 +182,24 @@ pub enum Command {
         tenant_type: Option<String>,
         #[command(flatten)]
         fields: TenantFields,
+    },
+    /// Move a tenant to another cluster or region of its type's pool, render, commit, push
+    #[command(
+        after_help = "With --region, the tenant is pinned to that region and placed on its least loaded cluster.
+
+Examples:
+  tenantctl move-tenant customer-shop-1 --cluster pro-eu-west
+  tenantctl move-tenant customer-shop-1 --region us-east"
+    )]
+    MoveTenant {
+        /// The tenant ID
+        id: String,
+        /// The cluster to move to
+        #[arg(long, value_name = "NAME", required_unless_present = "region")]
+        cluster: Option<String>,
+        /// The region to pin the tenant to (a cluster label `region`)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
     },
     /// Scale every service of a tenant to 0 (spec.active: false), commit, push
     #[command(
@@ -206,6 +255,9 @@ pub enum Command {
         /// Only guilds on this tier (or tenants of this type)
         #[arg(long)]
         tier: Option<String>,
+        /// Only guilds (or tenants) on this cluster
+        #[arg(long, value_name = "NAME")]
+        cluster: Option<String>,
         /// Output format
         #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,

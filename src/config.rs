@@ -29,6 +29,128 @@ pub struct Config {
     /// How `tenantctl secret set` stores secrets; every field has a default.
     #[serde(default)]
     pub secrets: SecretSettings,
+    /// The clusters Applications deploy to (`src/model/placement.rs`). Empty (the default):
+    /// every Application goes to `argocd.destinationServer`, and files name no cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<Cluster>,
+    /// ServiceMonitors, PrometheusRules and scrape access per guild and tenant, when enabled.
+    #[serde(default)]
+    pub monitoring: Monitoring,
+}
+
+/// One cluster Argo CD deploys to.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cluster {
+    /// The cluster's name in Argo CD (its cluster secret's `name`): Applications name their
+    /// destination by it, and guild and tenant files place themselves with it.
+    pub name: String,
+    /// The API server URL, when known: AppProjects permit the cluster by name and by URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Labels tier pools select on (`tier: pro`, `region: eu-west`).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// How many guilds and tenants it takes; no limit when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<ClusterCapacity>,
+}
+
+impl Cluster {
+    /// The cluster's `region` label, if it has one.
+    pub fn region(&self) -> Option<&str> {
+        self.labels.get("region").map(String::as_str)
+    }
+}
+
+/// `clusters[].capacity`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterCapacity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guilds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenants: Option<u32>,
+}
+
+/// Where a tier's (or tenant type's) workloads go: one named cluster, or the pool of clusters
+/// whose labels include every `clusterSelector` pair. Neither: any configured cluster.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Placement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cluster_selector: BTreeMap<String, String>,
+}
+
+impl Placement {
+    /// Whether `cluster` is in this placement's pool.
+    pub fn admits(&self, cluster: &Cluster) -> bool {
+        self.cluster
+            .as_ref()
+            .is_none_or(|name| *name == cluster.name)
+            && self
+                .cluster_selector
+                .iter()
+                .all(|(k, v)| cluster.labels.get(k) == Some(v))
+    }
+}
+
+/// A tier's HorizontalPodAutoscaler for the guild backend (never the Discord bot: one bot
+/// replica holds the guild's gateway session, the others stand by).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Autoscaling {
+    /// The floor; defaults to the tier's replicas (and is at least 2: an HPA over one pod
+    /// gives no availability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_replicas: Option<u32>,
+    pub max_replicas: u32,
+    /// The average CPU utilization (percent of requests) the HPA holds.
+    #[serde(
+        default = "default_cpu_utilization",
+        rename = "targetCPUUtilizationPercentage"
+    )]
+    pub target_cpu_utilization_percentage: u32,
+}
+
+fn default_cpu_utilization() -> u32 {
+    70
+}
+
+/// `monitoring:` in `tenantctl.yaml` (prometheus-operator's CRDs must be installed).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Monitoring {
+    pub enabled: bool,
+    /// Where Prometheus runs: the only namespace allowed to scrape guild and tenant pods.
+    pub prometheus_namespace: String,
+    /// Labels on every ServiceMonitor and PrometheusRule, for Prometheus' selectors
+    /// (kube-prometheus-stack selects `release: <its release name>`).
+    pub labels: BTreeMap<String, String>,
+    /// The HTTP path metrics are served on, on each Service's `http` port.
+    pub metrics_path: String,
+    /// How often Prometheus scrapes.
+    pub interval: String,
+    /// A container's memory use above this share of its limit raises an alert (percent).
+    pub memory_alert_percentage: u32,
+    /// A quota's use above this share of its hard limit raises an alert (percent).
+    pub quota_alert_percentage: u32,
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Monitoring {
+            enabled: false,
+            prometheus_namespace: "monitoring".into(),
+            labels: BTreeMap::new(),
+            metrics_path: "/metrics".into(),
+            interval: "30s".into(),
+            memory_alert_percentage: 90,
+            quota_alert_percentage: 90,
+        }
+    }
 }
 
 /// Settings for rendering tenants.
@@ -71,6 +193,9 @@ pub struct TenantSettings {
     pub liveness_probe_path: String,
     /// The HTTP path of every service's readiness probe, on the named port `http`.
     pub readiness_probe_path: String,
+    /// Where each tenant type's workloads go (see `clusters`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub placement: BTreeMap<String, Placement>,
 }
 
 /// A container's requests and limits, as Kubernetes quantities.
@@ -179,6 +304,7 @@ impl Default for TenantSettings {
             max_replicas: [("production".to_string(), 6)].into(),
             liveness_probe_path: "/healthz".into(),
             readiness_probe_path: "/readyz".into(),
+            placement: BTreeMap::new(),
         }
     }
 }
@@ -449,6 +575,25 @@ pub struct Tier {
     /// take traffic only from their own namespace.
     #[serde(default)]
     pub expose_backend: bool,
+    /// Where the tier's guilds go (see `clusters`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    /// A HorizontalPodAutoscaler for each guild's backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+}
+
+impl Tier {
+    /// The backend's (floor, ceiling) replicas: the HPA's when the tier autoscales.
+    pub fn backend_replicas(&self) -> (u32, u32) {
+        match &self.autoscaling {
+            Some(hpa) => {
+                let min = hpa.min_replicas.unwrap_or(self.replicas).max(2);
+                (min, hpa.max_replicas.max(min))
+            }
+            None => (self.replicas, self.replicas),
+        }
+    }
 }
 
 fn default_application_set_name() -> String {

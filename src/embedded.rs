@@ -28,6 +28,8 @@ pub const TENANT_SCHEMA: EmbeddedFile = embed!("schemas/tenant.schema.json");
 pub const GUILD_KUSTOMIZATION: EmbeddedFile = embed!("templates/guild-kustomization.yaml.j2");
 pub const GUILD_ISOLATION: EmbeddedFile = embed!("templates/guild-isolation.yaml.j2");
 pub const GUILD_LEADER_ELECTION: EmbeddedFile = embed!("templates/guild-leader-election.yaml.j2");
+pub const GUILD_AVAILABILITY: EmbeddedFile = embed!("templates/guild-availability.yaml.j2");
+pub const MONITORING: EmbeddedFile = embed!("templates/monitoring.yaml.j2");
 pub const APPLICATION_SET: EmbeddedFile = embed!("templates/applicationset.yaml.j2");
 pub const TENANTS_APPLICATION_SET: EmbeddedFile =
     embed!("templates/tenants-applicationset.yaml.j2");
@@ -71,6 +73,8 @@ pub fn render_templates() -> Vec<EmbeddedFile> {
         GUILD_KUSTOMIZATION,
         GUILD_ISOLATION,
         GUILD_LEADER_ELECTION,
+        GUILD_AVAILABILITY,
+        MONITORING,
         APPLICATION_SET,
         TENANTS_APPLICATION_SET,
         APP_PROJECTS,

@@ -65,6 +65,7 @@ fn run(path: &str, bytes: &[u8]) -> usize {
         guilds,
         tenants,
         overlays: BTreeSet::from(["free".to_string(), "pro".to_string(), "base".to_string()]),
+        overlay_budgets: Vec::new(),
         problems: Vec::new(),
         secrets: BTreeMap::new(),
         sops_config: None,

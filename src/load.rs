@@ -84,6 +84,9 @@ pub struct Snapshot {
     pub tenants: BTreeMap<String, SourceFile>,
     /// Directories under `kustomize/` that hold a `kustomization.yaml` (tier overlays and others).
     pub overlays: BTreeSet<String>,
+    /// PodDisruptionBudgets written by hand into those overlays' YAML files (overlay name, file,
+    /// line): tenantctl renders them per guild now, and kustomize refuses a second one.
+    pub overlay_budgets: Vec<(String, String, usize)>,
     /// What stood where files were read and was not followed: a symbolic link as a guild or
     /// tenant file, as `guilds/`, `tenants/` or `kustomize/`, or directly inside `kustomize/`
     /// (E102). Validation reports them; they make the repo invalid, so nothing is written.
@@ -190,12 +193,14 @@ impl Snapshot {
             _ => None,
         };
         let overlays = list_overlays(source, &mut problems)?;
+        let overlay_budgets = overlay_budgets(source, &overlays, &mut problems)?;
         Ok(Snapshot {
             root: root.to_path_buf(),
             config,
             guilds,
             tenants,
             overlays,
+            overlay_budgets,
             problems,
             secrets,
             sops_config,
@@ -282,6 +287,35 @@ fn list_yaml_files(
         }
     }
     Ok(paths)
+}
+
+/// `kind: PodDisruptionBudget` lines in the YAML files of the hand-written overlays under
+/// `kustomize/` (the tier overlays; not the generated guild, tenant and Argo CD folders).
+fn overlay_budgets(
+    source: &dyn Source,
+    overlays: &BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<Vec<(String, String, usize)>> {
+    let mut found = Vec::new();
+    for overlay in overlays {
+        if ["guilds", "tenants", "argocd", "crds"].contains(&overlay.as_str()) {
+            continue;
+        }
+        for path in list_yaml_files(source, &format!("{KUSTOMIZE_DIR}/{overlay}"), problems)? {
+            let Ok(Some(bytes)) = source.read(&path) else {
+                continue; // unreadable: kustomize reports it; it is no guild file
+            };
+            for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
+                let value = line
+                    .strip_prefix("kind:")
+                    .map(|v| v.trim().trim_matches(['"', '\'']));
+                if value == Some("PodDisruptionBudget") {
+                    found.push((overlay.clone(), path.clone(), i + 1));
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Names of the directories directly under `kustomize/` that are kustomizations. A symbolic

@@ -16,9 +16,18 @@ pub fn create(
     id: String,
     tier: String,
     sets: Vec<String>,
+    cluster: Option<String>,
 ) -> Result<ExitCode> {
     let sets = sets.iter().map(|s| parse_set(s)).collect::<Result<_>>()?;
-    execute(global, &CreateGuild { id, tier, sets })
+    execute(
+        global,
+        &CreateGuild {
+            id,
+            tier,
+            sets,
+            cluster,
+        },
+    )
 }
 
 pub fn update(

@@ -1,7 +1,8 @@
 //! list: every guild with its tier, replicas and effective resources.
 //!
 //! JSON/YAML shape (stable): a list of
-//! `{guild_id, tier, replicas, namespace, file, valid, resources: {<resource key>: quantity}}`.
+//! `{guild_id, tier, replicas, namespace, cluster, file, valid, resources: {<resource key>: quantity}}`
+//! where `cluster` is the file's cluster, or `argocd.destinationServer` without `clusters`.
 
 use anyhow::Context as _;
 use std::collections::BTreeMap;
@@ -24,6 +25,8 @@ pub struct Row {
     pub tier: String,
     pub replicas: Option<u32>,
     pub namespace: String,
+    /// Where Argo CD deploys it: the file's cluster, or argocd.destinationServer.
+    pub cluster: Option<String>,
     pub file: String,
     /// False when the file does not parse or names an unknown tier; `validate` says why.
     pub valid: bool,
@@ -34,6 +37,7 @@ pub fn run(
     global: &GlobalArgs,
     kind: Kind,
     tier: Option<String>,
+    cluster: Option<String>,
     output: OutputFormat,
 ) -> Result<ExitCode> {
     let root = root(global)?;
@@ -49,6 +53,10 @@ pub fn run(
         .collect();
     let config_invalid = invalid.contains(tenantctl::config::CONFIG_FILE);
     let verdict = |file: &str| !config_invalid && !invalid.contains(file);
+    let multi_cluster = snapshot
+        .parsed_config()
+        .is_some_and(|c| !c.clusters.is_empty());
+    let on_cluster = |c: &Option<String>| cluster.is_none() || *c == cluster;
     if kind == Kind::Tenant {
         let rows: Vec<TenantRow> = tenant_rows(&snapshot)
             .into_iter()
@@ -57,25 +65,27 @@ pub fn run(
                 r
             })
             .filter(|r| tier.as_ref().is_none_or(|t| *t == r.tenant_type))
+            .filter(|r| on_cluster(&r.cluster))
             .collect();
         print_rows_as(output, &rows, |rows| {
-            let header = [
-                "TENANT",
-                "TYPE",
-                "ACTIVE",
-                "NAMESPACE",
-                "DOMAIN",
-                "IMAGE TAG",
-                "SERVICES",
-                "STATUS",
-            ];
+            let mut header = vec!["TENANT", "TYPE", "ACTIVE", "NAMESPACE"];
+            if multi_cluster {
+                header.push("CLUSTER");
+            }
+            header.extend(["DOMAIN", "IMAGE TAG", "SERVICES", "STATUS"]);
             let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
             for row in rows {
-                table.push(vec![
+                let mut cells = vec![
                     row.tenant_id.clone(),
                     row.tenant_type.clone(),
                     row.active.to_string(),
                     row.namespace.clone(),
+                ];
+                if multi_cluster {
+                    cells.push(row.cluster.clone().unwrap_or_else(|| "-".into()));
+                }
+                table.push(cells);
+                table.last_mut().expect("just pushed").extend([
                     row.custom_domain.clone().unwrap_or_else(|| "-".into()),
                     row.image_tag.clone().unwrap_or_else(|| "-".into()),
                     row.services.join(","),
@@ -97,6 +107,7 @@ pub fn run(
             r
         })
         .filter(|row| tier.as_ref().is_none_or(|t| *t == row.tier))
+        .filter(|row| on_cluster(&row.cluster))
         .collect();
     match output {
         OutputFormat::Json => outln!(
@@ -107,7 +118,7 @@ pub fn run(
             "{}",
             serde_saphyr::to_string(&rows).context("writing YAML")?
         ),
-        OutputFormat::Table => print_table(&rows),
+        OutputFormat::Table => print_table(&rows, multi_cluster),
     }
     Ok(ExitCode::Ok)
 }
@@ -134,6 +145,7 @@ pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
                             .map(|c| effective_resources(c, &guild))
                             .unwrap_or(guild.resources.clone()),
                         namespace: Guild::namespace_for(&guild.guild_id),
+                        cluster: destination(config.as_ref(), guild.cluster.clone()),
                         valid: tier.is_some() && file.path == Guild::path_for(&guild.guild_id),
                         guild_id: guild.guild_id,
                         tier: guild.tier,
@@ -149,6 +161,7 @@ pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
                     tier: String::new(),
                     replicas: None,
                     namespace: String::new(),
+                    cluster: None,
                     file: file.path.clone(),
                     valid: false,
                     resources: BTreeMap::new(),
@@ -158,7 +171,21 @@ pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
         .collect()
 }
 
-fn print_table(rows: &[Row]) {
+/// Where Argo CD deploys a workload placed on `cluster`: that cluster, or, without `clusters`
+/// in tenantctl.yaml, `argocd.destinationServer`.
+fn destination(
+    config: Option<&tenantctl::config::Config>,
+    cluster: Option<String>,
+) -> Option<String> {
+    match config {
+        Some(config) if config.clusters.is_empty() => {
+            Some(config.argocd.destination_server.clone())
+        }
+        _ => cluster,
+    }
+}
+
+fn print_table(rows: &[Row], multi_cluster: bool) {
     let pair = |row: &Row, prefix: &str, resource: &str| {
         let get = |bound: &str| {
             row.resources
@@ -168,21 +195,26 @@ fn print_table(rows: &[Row]) {
         };
         format!("{}/{}", get("request"), get("limit"))
     };
-    let header = [
-        "GUILD ID",
-        "TIER",
+    let mut header = vec!["GUILD ID", "TIER"];
+    if multi_cluster {
+        header.push("CLUSTER");
+    }
+    header.extend([
         "REPLICAS",
         "BACKEND CPU",
         "BACKEND MEMORY",
         "BOT CPU",
         "BOT MEMORY",
         "STATUS",
-    ];
+    ]);
     let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for row in rows {
-        table.push(vec![
-            row.guild_id.clone(),
-            row.tier.clone(),
+        let mut cells = vec![row.guild_id.clone(), row.tier.clone()];
+        if multi_cluster {
+            cells.push(row.cluster.clone().unwrap_or_else(|| "-".into()));
+        }
+        table.push(cells);
+        table.last_mut().expect("just pushed").extend([
             row.replicas.map_or("-".into(), |r| r.to_string()),
             pair(row, "backend", "cpu"),
             pair(row, "backend", "memory"),
@@ -202,13 +234,16 @@ fn print_table(rows: &[Row]) {
 }
 
 /// One tenant as `list --kind tenant` shows it. JSON/YAML shape (stable): a list of
-/// `{tenant_id, tenant_type, active, namespace, custom_domain, image_tag, services, file, valid}`.
+/// `{tenant_id, tenant_type, active, namespace, cluster, custom_domain, image_tag, services, file,
+/// valid}`.
 #[derive(Debug, Serialize)]
 pub struct TenantRow {
     pub tenant_id: String,
     pub tenant_type: String,
     pub active: bool,
     pub namespace: String,
+    /// Where Argo CD deploys it: its `spec.placement.cluster`, or argocd.destinationServer.
+    pub cluster: Option<String>,
     pub custom_domain: Option<String>,
     pub image_tag: Option<String>,
     pub services: Vec<String>,
@@ -218,6 +253,7 @@ pub struct TenantRow {
 }
 
 fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
+    let config = snapshot.parsed_config();
     snapshot
         .tenants
         .values()
@@ -228,6 +264,10 @@ fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
             match tenant {
                 Some(t) => TenantRow {
                     namespace: t.namespace().unwrap_or_default(),
+                    cluster: destination(
+                        config.as_ref(),
+                        t.spec.placement.as_ref().and_then(|p| p.cluster.clone()),
+                    ),
                     active: t.is_active(),
                     services: t.services().to_vec(),
                     tenant_id: t.spec.tenant_id,
@@ -246,6 +286,7 @@ fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
                     tenant_type: String::new(),
                     active: false,
                     namespace: String::new(),
+                    cluster: None,
                     custom_domain: None,
                     image_tag: None,
                     services: Vec::new(),

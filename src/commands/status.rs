@@ -39,6 +39,10 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
         row.replicas.map_or("unknown".into(), |r| r.to_string())
     );
     outln!("namespace  {}", row.namespace);
+    outln!(
+        "cluster    {}",
+        cluster_line(&snapshot, row.cluster.as_deref())
+    );
     for field in RESOURCE_FIELDS {
         let value = row.resources.get(field.key).map_or("-", String::as_str);
         let from_file = own
@@ -156,6 +160,29 @@ fn argocd_state(application: &str, namespace: &str) -> String {
     }
 }
 
+/// The cluster a workload is placed on, with its API server and region when tenantctl.yaml says.
+fn cluster_line(snapshot: &Snapshot, cluster: Option<&str>) -> String {
+    let Some(name) = cluster else {
+        return "none (run `tenantctl validate`)".into();
+    };
+    let known = snapshot
+        .parsed_config()
+        .and_then(|c| c.clusters.into_iter().find(|c| c.name == name));
+    match known {
+        Some(c) => {
+            let mut line = name.to_string();
+            if let Some(server) = &c.server {
+                line += &format!(" ({server})");
+            }
+            if let Some(region) = c.region() {
+                line += &format!(", region {region}");
+            }
+            line
+        }
+        None => name.to_string(),
+    }
+}
+
 /// The tenant side of `status`: settings, overlay, git and Argo CD state.
 fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Result<ExitCode> {
     let path = Tenant::path_for(id);
@@ -170,6 +197,15 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
             .namespace()
             .unwrap_or_else(|e| format!("invalid: {e}"))
     );
+    let placement = tenant.spec.placement.clone().unwrap_or_default();
+    let mut cluster = match snapshot.parsed_config() {
+        Some(config) if config.clusters.is_empty() => config.argocd.destination_server,
+        _ => cluster_line(snapshot, placement.cluster.as_deref()),
+    };
+    if let Some(region) = &placement.region {
+        cluster += &format!(" (pinned to region {region})");
+    }
+    outln!("cluster    {cluster}");
     outln!(
         "domain     {}",
         tenant.spec.custom_domain.as_deref().unwrap_or("-")
@@ -195,6 +231,7 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
                 &model.config.tenants,
                 &tenant,
                 &tenantctl::secret::overlay_refs(&owner, &model.secrets),
+                Some(&model.config.monitoring),
                 &render::Templates::load(root)?,
             )?;
             let plan = apply::plan(

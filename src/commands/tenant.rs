@@ -44,6 +44,7 @@ pub fn create(
     id: Option<String>,
     from_file: Option<PathBuf>,
     tenant_type: Option<String>,
+    (cluster, region): (Option<String>, Option<String>),
     fields: TenantFields,
 ) -> Result<ExitCode> {
     if let Some(file) = from_file {
@@ -57,6 +58,8 @@ pub fn create(
             id,
             tenant_type,
             edit: edit(None, fields),
+            cluster,
+            region,
         },
     )
 }

@@ -64,6 +64,9 @@ pub fn resource_field(key: &str) -> Option<&'static ResourceField> {
 pub struct Guild {
     pub guild_id: String,
     pub tier: String,
+    /// The cluster it runs on (with `clusters` in `tenantctl.yaml`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// Resource key -> quantity, only the keys the file sets.
     #[serde(flatten)]
     pub resources: BTreeMap<String, String>,
@@ -90,6 +93,10 @@ impl Guild {
         Some(Guild {
             guild_id: object.get("guild_id")?.as_str()?.to_string(),
             tier: object.get("tier")?.as_str()?.to_string(),
+            cluster: match object.get("cluster") {
+                Some(cluster) => Some(cluster.as_str()?.to_string()),
+                None => None,
+            },
             resources,
         })
     }
@@ -101,6 +108,9 @@ impl Guild {
             String::from("# yaml-language-server: $schema=../schemas/guild.schema.json\n");
         out += &format!("guild_id: {}\n", quote(&self.guild_id));
         out += &format!("tier: {}\n", quote(&self.tier));
+        if let Some(cluster) = &self.cluster {
+            out += &format!("cluster: {}\n", quote(cluster));
+        }
         for field in RESOURCE_FIELDS {
             if let Some(value) = self.resources.get(field.key) {
                 out += &format!("{}: {}\n", field.key, quote(value));
@@ -119,6 +129,7 @@ mod tests {
         let guild = Guild {
             guild_id: "123456789".into(),
             tier: "free".into(),
+            cluster: None,
             resources: [("backend_cpu_limit".to_string(), "200m".to_string())].into(),
         };
         let text = guild.to_yaml();

@@ -2,6 +2,7 @@
 
 pub mod capacity;
 pub mod guild;
+pub mod placement;
 pub mod quantity;
 pub mod tenant;
 

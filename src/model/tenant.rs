@@ -78,6 +78,9 @@ pub struct TenantSpec {
     pub backup_config: Option<BackupConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace_config: Option<NamespaceConfig>,
+    /// Where the tenant runs (with `clusters` in `tenantctl.yaml`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<TenantPlacement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_config: Option<TenantConfig>,
 }
@@ -162,6 +165,16 @@ pub struct NamespaceConfig {
     pub prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
+}
+
+/// `spec.placement`: the tenant's cluster, and the region it is pinned to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TenantPlacement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]

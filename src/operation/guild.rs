@@ -16,6 +16,14 @@ pub struct CreateGuild {
     pub id: String,
     pub tier: String,
     pub sets: Vec<(String, String)>,
+    /// Pins the cluster; otherwise the tier pool's least loaded one (with `clusters`).
+    pub cluster: Option<String>,
+}
+
+/// `move-guild`: the guild goes to another cluster of its tier's pool.
+pub struct MoveGuild {
+    pub id: String,
+    pub cluster: String,
 }
 
 /// `update-guild`: a new tier and/or `--set` values for an existing guild.
@@ -170,12 +178,29 @@ impl Operation for CreateGuild {
             .map(|t| t.defaults.clone())
             .unwrap_or_default();
         resources.extend(self.sets.iter().cloned());
+        super::placement::check_requested(&config, self.cluster.as_deref(), None)?;
+        let cluster = match &self.cluster {
+            Some(cluster) => Some(cluster.clone()),
+            None if config.clusters.is_empty() || !config.tiers.contains_key(&self.tier) => None,
+            None => Some(super::placement::choose(
+                &config,
+                &crate::model::placement::guild_rule(&config, &self.tier),
+                None,
+                &super::placement::guild_load(snapshot),
+                crate::model::placement::Kind::Guild,
+                &format!("tier {}", self.tier),
+            )?),
+        };
         let guild = Guild {
             guild_id: self.id.clone(),
             tier: self.tier.clone(),
+            cluster: cluster.clone(),
             resources,
         };
         let mut message = format!("Add guild {} ({})", self.id, self.tier);
+        if let Some(cluster) = &cluster {
+            message = format!("Add guild {} ({}, cluster {cluster})", self.id, self.tier);
+        }
         if !self.sets.is_empty() {
             message += &format!("\n\nSet {}.", describe_sets(&self.sets));
         }
@@ -201,6 +226,7 @@ impl Operation for UpdateGuild {
         let mut guild = existing(snapshot, &self.id)?;
         let old_tier = guild.tier.clone();
         let mut what = Vec::new();
+        let mut notes = Vec::new();
         if let Some(tier) = &self.tier
             && *tier != guild.tier
         {
@@ -218,6 +244,36 @@ impl Operation for UpdateGuild {
             }
             guild.tier = tier.clone();
             what.push(format!("tier {old_tier} -> {tier}"));
+            // A new tier may have another pool: a guild outside it moves to the new pool.
+            let rule = crate::model::placement::guild_rule(&config, tier);
+            let admitted = guild.cluster.as_ref().is_some_and(|name| {
+                config
+                    .clusters
+                    .iter()
+                    .any(|c| c.name == *name && rule.admits(c))
+            });
+            if !config.clusters.is_empty() && config.tiers.contains_key(tier) && !admitted {
+                let to = super::placement::choose(
+                    &config,
+                    &rule,
+                    None,
+                    &super::placement::guild_load(snapshot),
+                    crate::model::placement::Kind::Guild,
+                    &format!("tier {tier}"),
+                )?;
+                notes.extend(super::placement::move_notes(
+                    &config,
+                    &Guild::namespace_for(&self.id),
+                    &Guild::namespace_for(&self.id),
+                    guild.cluster.as_deref(),
+                    &to,
+                ));
+                what.push(format!(
+                    "cluster {} -> {to}",
+                    guild.cluster.as_deref().unwrap_or("none")
+                ));
+                guild.cluster = Some(to);
+            }
         }
         for (key, value) in &self.sets {
             if guild.resources.get(key) != Some(value) {
@@ -233,12 +289,74 @@ impl Operation for UpdateGuild {
         };
         // The user's file keeps its comments and layout: only the changed values are edited.
         let (text, note) = super::in_place::edit(&snapshot.guilds[&path], guild.to_yaml());
+        notes.extend(note);
         Ok(Change {
             trailers: guild_trailers(&self.id, &guild.tier),
             id: self.id.clone(),
             files: [(path, Some(text))].into(),
             message,
-            notes: note.into_iter().collect(),
+            notes,
+        })
+    }
+}
+
+impl Operation for MoveGuild {
+    fn name(&self) -> &'static str {
+        "move-guild"
+    }
+
+    fn change(&self, snapshot: &Snapshot) -> Result<Change> {
+        let mut guild = existing(snapshot, &self.id)?;
+        let config = config(snapshot)?;
+        super::placement::check_requested(&config, Some(&self.cluster), None)?;
+        let rule = crate::model::placement::guild_rule(&config, &guild.tier);
+        if let Some(target) = config.clusters.iter().find(|c| c.name == self.cluster)
+            && !rule.admits(target)
+        {
+            let pool = crate::model::placement::pool(&config, &rule, None);
+            return Err(Error::usage(
+                format!(
+                    "cluster `{}` is not in the pool of tier {}: the move would break the tier's placement",
+                    self.cluster, guild.tier
+                ),
+                format!(
+                    "its pool: {}; or change the tier with `tenantctl update-guild {} --tier TIER`",
+                    pool.iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.id
+                ),
+            ));
+        }
+        let from = guild.cluster.replace(self.cluster.clone());
+        let path = Guild::path_for(&self.id);
+        let (text, note) = super::in_place::edit(&snapshot.guilds[&path], guild.to_yaml());
+        let namespace = Guild::namespace_for(&self.id);
+        let mut notes = super::placement::move_notes(
+            &config,
+            &namespace,
+            &namespace,
+            from.as_deref(),
+            &self.cluster,
+        );
+        if from.as_deref() == Some(self.cluster.as_str()) {
+            notes.push(format!("guild {} is on {} already", self.id, self.cluster));
+        }
+        notes.extend(note);
+        let mut trailers = guild_trailers(&self.id, &guild.tier);
+        trailers.push(("Cluster".to_string(), self.cluster.clone()));
+        Ok(Change {
+            files: [(path, Some(text))].into(),
+            message: format!(
+                "Move guild {} to cluster {} (from {})",
+                self.id,
+                self.cluster,
+                from.as_deref().unwrap_or("no cluster")
+            ),
+            trailers,
+            id: self.id.clone(),
+            notes,
         })
     }
 }

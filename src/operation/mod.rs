@@ -13,6 +13,8 @@
 pub mod guild;
 pub mod in_place;
 pub mod migrate;
+pub mod place;
+pub mod placement;
 pub mod secret;
 pub mod tenant;
 

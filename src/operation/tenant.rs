@@ -179,6 +179,104 @@ pub struct CreateTenant {
     pub id: String,
     pub tenant_type: String,
     pub edit: TenantEdit,
+    /// Pins the cluster (with `clusters` in tenantctl.yaml).
+    pub cluster: Option<String>,
+    /// Pins the region: the tenant goes to that region's least loaded cluster of its pool.
+    pub region: Option<String>,
+}
+
+/// `move-tenant`: another cluster, or another region, of the tenant type's pool.
+pub struct MoveTenant {
+    pub id: String,
+    pub cluster: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Places `spec` on `cluster`, or on the least loaded cluster of its pool (within `region`, or
+/// within the region it is pinned to), when `tenantctl.yaml` lists clusters. Returns the old
+/// and new cluster when the placement changed.
+fn place(
+    snapshot: &Snapshot,
+    spec: &mut TenantSpec,
+    cluster: Option<&str>,
+    region: Option<&str>,
+) -> Result<Option<(Option<String>, String)>> {
+    let Some(config) = snapshot.parsed_config() else {
+        return Ok(None);
+    };
+    super::placement::check_requested(&config, cluster, region)?;
+    if config.clusters.is_empty() {
+        return Ok(None);
+    }
+    let current = spec.placement.clone().unwrap_or_default();
+    let region = region.map(str::to_string).or(current.region.clone());
+    let rule = crate::model::placement::tenant_rule(&config, &spec.tenant_type);
+    let pool = crate::model::placement::pool(&config, &rule, region.as_deref());
+    let kept = current
+        .cluster
+        .as_ref()
+        .filter(|name| pool.iter().any(|c| c.name == **name));
+    let to = match (cluster, kept) {
+        (Some(cluster), _) => {
+            if !pool.iter().any(|c| c.name == cluster) {
+                let within = region
+                    .as_ref()
+                    .map(|r| format!(" in region {r}"))
+                    .unwrap_or_default();
+                return Err(Error::usage(
+                    format!(
+                        "cluster `{cluster}` is not in the pool of tenant type {}{within}: the move would break the type's placement",
+                        spec.tenant_type
+                    ),
+                    format!(
+                        "its pool{within}: {}",
+                        pool.iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            cluster.to_string()
+        }
+        (None, Some(kept)) => kept.clone(),
+        (None, None) => {
+            let mut load = super::placement::tenant_load(snapshot);
+            // The tenant itself does not count against the cluster it leaves.
+            if let Some(old) = &current.cluster
+                && let Some(held) = load.get_mut(old)
+            {
+                *held = held.saturating_sub(1);
+            }
+            super::placement::choose(
+                &config,
+                &rule,
+                region.as_deref(),
+                &load,
+                crate::model::placement::Kind::Tenant,
+                &format!("tenant type {}", spec.tenant_type),
+            )?
+        }
+    };
+    spec.placement = Some(crate::model::tenant::TenantPlacement {
+        cluster: Some(to.clone()),
+        region,
+    });
+    Ok((current.cluster.as_deref() != Some(to.as_str())).then_some((current.cluster, to)))
+}
+
+/// The notes of a tenant's move between clusters.
+fn moved_notes(snapshot: &Snapshot, tenant: &Tenant, from: Option<&str>, to: &str) -> Vec<String> {
+    match snapshot.parsed_config() {
+        Some(config) => super::placement::move_notes(
+            &config,
+            &format!("tenant-{}", tenant.spec.tenant_id),
+            &tenant.namespace().unwrap_or_default(),
+            from,
+            to,
+        ),
+        None => Vec::new(),
+    }
 }
 
 /// `create-tenant --from-file` (and `migrate`): the file's own text, comments and all.
@@ -246,9 +344,24 @@ impl Operation for CreateTenant {
             },
         };
         self.edit.apply(&mut tenant.spec);
+        place(
+            snapshot,
+            &mut tenant.spec,
+            self.cluster.as_deref(),
+            self.region.as_deref(),
+        )?;
+        let on = match tenant
+            .spec
+            .placement
+            .as_ref()
+            .and_then(|p| p.cluster.as_ref())
+        {
+            Some(cluster) => format!(", cluster {cluster}"),
+            None => String::new(),
+        };
         Ok(Change {
             files: [(Tenant::path_for(&self.id), Some(tenant.to_yaml()))].into(),
-            message: format!("Add tenant {} ({})", self.id, self.tenant_type),
+            message: format!("Add tenant {} ({}{on})", self.id, self.tenant_type),
             notes: Vec::new(),
             trailers: tenant_trailers(&self.id, &self.tenant_type),
             id: self.id.clone(),
@@ -265,7 +378,11 @@ impl Operation for CreateTenantFromText {
         check_id(&self.id)?;
         refuse_existing(snapshot, &self.id)?;
         Ok(Change {
-            files: [(Tenant::path_for(&self.id), Some(self.text.clone()))].into(),
+            files: [(
+                Tenant::path_for(&self.id),
+                Some(placed_text(snapshot, &self.text)?),
+            )]
+            .into(),
             message: self.message.clone(),
             notes: self.notes.clone(),
             trailers: tenant_trailers(&self.id, &type_in_text(&self.text)),
@@ -288,8 +405,17 @@ impl Operation for UpdateTenant {
         let mut tenant = existing(snapshot, &self.id)?;
         let old_type = tenant.spec.tenant_type.clone();
         let mut what = self.edit.apply(&mut tenant.spec);
+        let mut notes = Vec::new();
         if tenant.spec.tenant_type != old_type {
             what.insert(0, format!("type {old_type} -> {}", tenant.spec.tenant_type));
+            // Another type may have another pool: a tenant outside it moves to the new pool.
+            if let Some((from, to)) = place(snapshot, &mut tenant.spec, None, None)? {
+                notes.extend(moved_notes(snapshot, &tenant, from.as_deref(), &to));
+                what.push(format!(
+                    "cluster {} -> {to}",
+                    from.as_deref().unwrap_or("none")
+                ));
+            }
         }
         let message = match (self.verb, what.is_empty()) {
             ("Update", true) => format!("Update tenant {} (no change)", self.id),
@@ -299,14 +425,92 @@ impl Operation for UpdateTenant {
         // The user's file keeps its comments and layout: only the changed values are edited.
         let path = Tenant::path_for(&self.id);
         let (text, note) = super::in_place::edit(&snapshot.tenants[&path], tenant.to_yaml());
+        notes.extend(note);
         Ok(Change {
             files: [(path, Some(text))].into(),
             message,
-            notes: note.into_iter().collect(),
+            notes,
             trailers: tenant_trailers(&self.id, &tenant.spec.tenant_type),
             id: self.id.clone(),
         })
     }
+}
+
+impl Operation for MoveTenant {
+    fn name(&self) -> &'static str {
+        "move-tenant"
+    }
+
+    fn change(&self, snapshot: &Snapshot) -> Result<Change> {
+        let mut tenant = existing(snapshot, &self.id)?;
+        let config = super::placement::config(snapshot)?;
+        if config.clusters.is_empty() {
+            super::placement::check_requested(&config, Some(""), None)?;
+        }
+        let before = tenant.spec.placement.clone();
+        let moved = place(
+            snapshot,
+            &mut tenant.spec,
+            self.cluster.as_deref(),
+            self.region.as_deref(),
+        )?;
+        let placement = tenant.spec.placement.clone().unwrap_or_default();
+        let to = placement.cluster.clone().unwrap_or_default();
+        let mut notes = match &moved {
+            Some((from, to)) => moved_notes(snapshot, &tenant, from.as_deref(), to),
+            None => vec![format!("tenant {} is on {to} already", self.id)],
+        };
+        let path = Tenant::path_for(&self.id);
+        let (text, note) = super::in_place::edit(&snapshot.tenants[&path], tenant.to_yaml());
+        notes.extend(note);
+        let from = before
+            .and_then(|p| p.cluster)
+            .unwrap_or_else(|| "no cluster".to_string());
+        let region = placement
+            .region
+            .map(|r| format!(", region {r}"))
+            .unwrap_or_default();
+        let mut trailers = tenant_trailers(&self.id, &tenant.spec.tenant_type);
+        trailers.push(("Cluster".to_string(), to.clone()));
+        Ok(Change {
+            files: [(path, Some(text))].into(),
+            message: format!(
+                "Move tenant {} to cluster {to}{region} (from {from})",
+                self.id
+            ),
+            notes,
+            trailers,
+            id: self.id.clone(),
+        })
+    }
+}
+
+/// A Tenant manifest's text with `spec.placement` filled in when tenantctl.yaml lists clusters
+/// and the manifest names none; the rest of the text (comments and all) stays as written.
+fn placed_text(snapshot: &Snapshot, text: &str) -> Result<String> {
+    let Ok(document) = crate::yaml::parse(text.as_bytes()) else {
+        return Ok(text.to_string()); // validation reports it against the file
+    };
+    let Ok(mut tenant) = serde_json::from_value::<Tenant>(document.value.clone()) else {
+        return Ok(text.to_string());
+    };
+    if tenant
+        .spec
+        .placement
+        .as_ref()
+        .is_some_and(|p| p.cluster.is_some())
+    {
+        return Ok(text.to_string());
+    }
+    if place(snapshot, &mut tenant.spec, None, None)?.is_none() {
+        return Ok(text.to_string());
+    }
+    let mut wanted = document.value.clone();
+    wanted["spec"]["placement"] = serde_json::to_value(&tenant.spec.placement).expect("json");
+    Ok(
+        crate::operation::in_place::surgical(text, &document, &wanted)
+            .unwrap_or_else(|| tenant.to_yaml()),
+    )
 }
 
 impl Operation for DeleteTenant {

@@ -17,29 +17,41 @@ pub fn render_overlay(
 ) -> Result<Vec<(String, String)>> {
     let id = &guild.guild_id;
     let resources = model.effective_resources(guild);
+    let tier = model.tier_of(guild);
+    let scale = Scale::of(tier);
     let deployments: Vec<Value> = DEPLOYMENTS
         .iter()
         .map(|name| {
-            let ops = patch_ops(name, id, &resources);
-            json!({ "name": name, "patch_lines": patch_lines(&ops) })
+            let mut ops = patch_ops(name, id, &resources);
+            let replicas = scale.fixed_replicas(name);
+            if replicas.is_none() {
+                // The HorizontalPodAutoscaler owns the count: a count in the manifest would
+                // have Argo CD's self-heal undo every scaling step.
+                ops.push(json!({"op": "remove", "path": "/spec/replicas"}));
+            }
+            json!({ "name": name, "replicas": replicas, "patch_lines": patch_lines(&ops) })
         })
         .collect();
+    let availability = scale.has_availability();
+    let monitoring = model.config.monitoring.enabled;
     let context = json!({
         "source": Guild::path_for(id),
         "namespace": Guild::namespace_for(id),
         "guild": guild,
-        "replicas": model.tier_of(guild).replicas,
         "deployments": deployments,
+        // For a repo's own copy of an older template, which sets every count to this.
+        "replicas": tier.replicas,
+        "availability": availability,
+        "monitoring": monitoring,
         "secrets": crate::secret::overlay_refs(&crate::secret::Owner::guild(id), &model.secrets),
     });
     let dir = format!("{}/guild-{id}", super::GUILD_OVERLAYS_DIR);
     let kustomization = templates.render(templates.guild_kustomization(), context)?;
-    let tier = model.tier_of(guild);
     let isolation = templates.render(
         crate::embedded::GUILD_ISOLATION.path,
         json!({
             "source": Guild::path_for(id),
-            "quota": quota(&resources, tier.replicas),
+            "quota": quota(&resources, &scale),
             "defaults": {
                 "cpu_request": resources.get("backend_cpu_request"),
                 "cpu_limit": resources.get("backend_cpu_limit"),
@@ -55,31 +67,106 @@ pub fn render_overlay(
         crate::embedded::GUILD_LEADER_ELECTION.path,
         json!({ "source": Guild::path_for(id), "namespace": Guild::namespace_for(id) }),
     )?;
-    Ok(vec![
+    let mut files = vec![
         (format!("{dir}/kustomization.yaml"), kustomization),
         (format!("{dir}/isolation.yaml"), isolation),
         (format!("{dir}/leader-election.yaml"), leader_election),
-    ])
+    ];
+    if availability {
+        let hpa = tier.autoscaling.as_ref().map(|hpa| {
+            json!({
+                "min": scale.backend.0,
+                "max": scale.backend.1,
+                "cpu": hpa.target_cpu_utilization_percentage,
+            })
+        });
+        let text = templates.render(
+            crate::embedded::GUILD_AVAILABILITY.path,
+            json!({
+                "source": Guild::path_for(id),
+                "tier": guild.tier,
+                "budgets": scale.budgets(),
+                "hpa": hpa,
+            }),
+        )?;
+        files.push((format!("{dir}/availability.yaml"), text));
+    }
+    if monitoring {
+        let text = super::monitoring::guild(model, guild, templates)?;
+        files.push((format!("{dir}/monitoring.yaml"), text));
+    }
+    Ok(files)
 }
 
-/// The guild's ResourceQuota: every Deployment at its replicas plus the one surge pod of a
-/// rolling update (maxSurge 25% rounds up to 1), so a rollout is never refused by the quota.
-fn quota(resources: &std::collections::BTreeMap<String, String>, replicas: u32) -> Value {
-    let pods = u64::from(replicas + 1);
+/// How many pods each Deployment of a tier's guild runs: the backend between its HPA's floor
+/// and ceiling (both the tier's replicas without autoscaling), the bot at the tier's replicas.
+pub struct Scale {
+    pub backend: (u32, u32),
+    pub bot: u32,
+    autoscaled: bool,
+}
+
+impl Scale {
+    pub fn of(tier: &crate::config::Tier) -> Scale {
+        Scale {
+            backend: tier.backend_replicas(),
+            bot: tier.replicas,
+            autoscaled: tier.autoscaling.is_some(),
+        }
+    }
+
+    /// The most pods of `deployment` at once outside a rollout.
+    pub fn peak(&self, deployment: &str) -> u32 {
+        if deployment == "backend" {
+            self.backend.1
+        } else {
+            self.bot
+        }
+    }
+
+    /// The replica count the overlay sets, or `None` when an HPA owns it.
+    fn fixed_replicas(&self, deployment: &str) -> Option<u32> {
+        match deployment {
+            "backend" if self.autoscaled => None,
+            "backend" => Some(self.backend.0),
+            _ => Some(self.bot),
+        }
+    }
+
+    /// Deployments that can run more than one pod: each gets a PodDisruptionBudget.
+    pub fn budgets(&self) -> Vec<&'static str> {
+        DEPLOYMENTS
+            .iter()
+            .copied()
+            .filter(|d| self.peak(d) > 1)
+            .collect()
+    }
+
+    fn has_availability(&self) -> bool {
+        self.autoscaled || !self.budgets().is_empty()
+    }
+}
+
+/// The guild's ResourceQuota: every Deployment at its peak (the HPA's ceiling for an autoscaled
+/// backend) plus the one surge pod of a rolling update (maxSurge 25% rounds up to 1), so neither
+/// a scale-up nor a rollout is refused by the quota.
+fn quota(resources: &std::collections::BTreeMap<String, String>, scale: &Scale) -> Value {
     // In whole units (millicores, bytes), so that 3 x 300m is 900m and not 900.0000001m.
     let total = |resource: &str, bound: &str, unit: f64| -> u64 {
         RESOURCE_FIELDS
             .iter()
             .filter(|f| f.resource == resource && f.bound == bound)
-            .filter_map(|f| resources.get(f.key))
-            .filter_map(|v| crate::model::quantity::Quantity::parse(v))
-            .map(|q| (q.0 * unit).ceil() as u64 * pods)
+            .filter_map(|f| {
+                let q = crate::model::quantity::Quantity::parse(resources.get(f.key)?)?;
+                Some((q.0 * unit).ceil() as u64 * u64::from(scale.peak(f.deployment) + 1))
+            })
             .sum()
     };
     let cpu = |bound: &str| format!("{}m", total("cpu", bound, 1000.0));
     let memory = |bound: &str| format!("{}Mi", total("memory", bound, 1.0).div_ceil(1_048_576));
+    let pods: u32 = DEPLOYMENTS.iter().map(|d| scale.peak(d) + 1).sum();
     json!({
-        "pods": (DEPLOYMENTS.len() as u32 * (replicas + 1)).to_string(),
+        "pods": pods.to_string(),
         "requests_cpu": cpu("requests"),
         "limits_cpu": cpu("limits"),
         "requests_memory": memory("requests"),

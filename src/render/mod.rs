@@ -7,6 +7,7 @@
 pub mod crd;
 pub mod engine;
 pub mod guild;
+pub mod monitoring;
 pub mod project;
 pub mod scaffold;
 pub mod shard;
@@ -45,6 +46,7 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         templates.application_set(),
         json!({
             "argocd": model.config.argocd,
+            "clusters": !model.config.clusters.is_empty(),
             // Filled in by Argo CD from each guild file: the project of the file's tier.
             "project": projects.guild_project("{{ .tier }}"),
             "shards": shard_facts(
@@ -74,12 +76,14 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
             &model.config.tenants,
             tenant,
             &crate::secret::overlay_refs(&owner, &model.secrets),
+            Some(&model.config.monitoring),
             templates,
         )?);
     }
     crate::secret::render_overlay_files(model, &mut files)?;
     let context = json!({
         "argocd": model.config.argocd,
+        "clusters": !model.config.clusters.is_empty(),
         "tenants": model.config.tenants,
         "project": projects.tenant_project("{{ .tenant_type }}"),
         "shards": shard_facts(

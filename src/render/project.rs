@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, Placement};
 use crate::model::Tenant;
+use crate::model::placement;
 
 /// The guild namespace glob every guild project allows (`guild-<id>`).
 pub const GUILD_NAMESPACES: &str = "guild-*";
@@ -16,8 +17,43 @@ pub const GUILD_NAMESPACES: &str = "guild-*";
 pub struct AppProject {
     pub name: String,
     pub description: String,
-    /// Destination namespace globs (on the configured cluster).
-    pub namespaces: Vec<String>,
+    /// Where its Applications may deploy: each cluster of the pool, with each namespace glob.
+    pub destinations: Vec<Destination>,
+}
+
+/// An AppProject destination: a cluster by Argo CD name (or, without `clusters`, by server
+/// URL) and a namespace glob.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Destination {
+    pub name: Option<String>,
+    pub server: Option<String>,
+    pub namespace: String,
+}
+
+/// The destinations of a project whose pool is `rule`'s: exactly the pool's clusters, or the
+/// one `argocd.destinationServer` without `clusters`.
+fn destinations(config: &Config, rule: &Placement, namespaces: &[String]) -> Vec<Destination> {
+    let pool = placement::pool(config, rule, None);
+    let mut out = Vec::new();
+    if config.clusters.is_empty() {
+        for namespace in namespaces {
+            out.push(Destination {
+                name: None,
+                server: Some(config.argocd.destination_server.clone()),
+                namespace: namespace.clone(),
+            });
+        }
+    }
+    for cluster in pool {
+        for namespace in namespaces {
+            out.push(Destination {
+                name: Some(cluster.name.clone()),
+                server: None,
+                namespace: namespace.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Every AppProject of the repo: configured tiers, configured and used tenant types.
@@ -32,7 +68,11 @@ pub fn app_projects<'a>(
         .map(|tier| AppProject {
             name: projects.guild_project(tier),
             description: format!("tenantctl: guilds of tier {tier}"),
-            namespaces: vec![GUILD_NAMESPACES.to_string()],
+            destinations: destinations(
+                config,
+                &placement::guild_rule(config, tier),
+                &[GUILD_NAMESPACES.to_string()],
+            ),
         })
         .collect();
     let mut types: BTreeSet<String> = config.tenants.replicas.keys().cloned().collect();
@@ -40,7 +80,11 @@ pub fn app_projects<'a>(
     out.extend(types.into_iter().map(|tenant_type| AppProject {
         name: projects.tenant_project(&tenant_type),
         description: format!("tenantctl: tenants of type {tenant_type}"),
-        namespaces: projects.tenant_namespaces.clone(),
+        destinations: destinations(
+            config,
+            &placement::tenant_rule(config, &tenant_type),
+            &projects.tenant_namespaces,
+        ),
     }));
     out
 }

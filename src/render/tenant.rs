@@ -22,7 +22,7 @@ pub fn render_overlay(
     tenant: &Tenant,
     templates: &Templates,
 ) -> Result<Files> {
-    render_overlay_with_secrets(settings, tenant, &OverlayRefs::default(), templates)
+    render_overlay_with_secrets(settings, tenant, &OverlayRefs::default(), None, templates)
 }
 
 /// Every file of one tenant's overlay, referencing the tenant's secrets (`secrets`).
@@ -30,6 +30,7 @@ pub fn render_overlay_with_secrets(
     settings: &TenantSettings,
     tenant: &Tenant,
     secrets: &OverlayRefs,
+    monitoring: Option<&crate::config::Monitoring>,
     templates: &Templates,
 ) -> Result<Files> {
     let facts =
@@ -65,6 +66,13 @@ pub fn render_overlay_with_secrets(
             templates.render(template.path, &context)?,
         );
         names.push(name);
+    }
+    if let Some(monitoring) = monitoring.filter(|m| m.enabled && !tenant.services().is_empty()) {
+        files.insert(
+            format!("{dir}/monitoring.yaml"),
+            super::monitoring::tenant(monitoring, tenant, templates)?,
+        );
+        names.push("monitoring.yaml".to_string());
     }
     names.extend(secrets.resources.iter().cloned());
     names.sort();
@@ -178,6 +186,7 @@ fn facts(settings: &TenantSettings, tenant: &Tenant) -> Value {
     json!({
         "id": id,
         "namespace": namespace,
+        "cluster": spec.placement.as_ref().and_then(|p| p.cluster.clone()),
         "type": spec.tenant_type,
         "replicas": replicas,
         "autoscaled": tenant.is_autoscaled(),

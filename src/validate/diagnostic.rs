@@ -69,6 +69,16 @@ pub mod code {
     pub const BACKUP_WITHOUT_TARGET: &str = "E341";
     /// Backups are enabled with no database to back up.
     pub const BACKUP_WITHOUT_DATABASE: &str = "E342";
+    /// A cluster name `clusters` does not list (or listed twice, or named with none listed).
+    pub const UNKNOWN_CLUSTER: &str = "E343";
+    /// A guild or tenant without a cluster while `clusters` is configured.
+    pub const UNPLACED: &str = "E344";
+    /// A placement outside its tier's (or tenant type's) pool or pinned region.
+    pub const OUTSIDE_POOL: &str = "E345";
+    /// A cluster holding more guilds or tenants than its capacity.
+    pub const CLUSTER_FULL: &str = "E346";
+    /// A PodDisruptionBudget in a tier overlay that tenantctl now renders per guild.
+    pub const DUPLICATE_DISRUPTION_BUDGET: &str = "E347";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";

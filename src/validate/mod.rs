@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod diagnostic;
 pub mod fence;
 pub mod formats;
+pub mod placement;
 pub mod rules;
 pub mod schema;
 pub mod suggest;
@@ -150,6 +151,19 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
     if let Some(config) = &config {
         diagnostics.extend(fence::tenant_namespace_rules(&tenants, &guilds, config));
         diagnostics.extend(capacity::tenant_capacity(&tenants, config));
+        for (path, document, tenant) in &tenants {
+            diagnostics.extend(placement::tenant_rules(path, document, tenant, config));
+        }
+        diagnostics.extend(duplicate_budgets(snapshot, config));
+        if let Ok(document) = &snapshot.config.parsed {
+            diagnostics.extend(placement::capacity_rules(
+                &snapshot.config.path,
+                document,
+                config,
+                guilds.iter().map(|(_, g)| g),
+                tenants.iter().map(|(_, _, t)| t),
+            ));
+        }
     }
     diagnostics.extend(credentials::check(snapshot));
     credentials::drop_repeats(&mut diagnostics);
@@ -172,6 +186,31 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
         _ => None,
     };
     Report { diagnostics, model }
+}
+
+/// PodDisruptionBudgets kept in a tier overlay whose guilds get rendered ones: kustomize would
+/// refuse every guild overlay of the tier (two objects with one name).
+fn duplicate_budgets(snapshot: &Snapshot, config: &Config) -> Vec<Diagnostic> {
+    snapshot
+        .overlay_budgets
+        .iter()
+        .filter_map(|(overlay, path, line)| {
+            let tier = config.tiers.get(overlay)?;
+            let rendered = crate::render::guild::Scale::of(tier).budgets();
+            (!rendered.is_empty()).then(|| {
+                Diagnostic::error(
+                    path,
+                    crate::yaml::Position { line: *line, column: 1 },
+                    code::DUPLICATE_DISRUPTION_BUDGET,
+                    format!(
+                        "a PodDisruptionBudget in the `{overlay}` tier overlay: tenantctl renders them for every guild of the tier ({}), and kustomize refuses two with one name",
+                        rendered.join(", ")
+                    ),
+                )
+                .with_hint(format!("delete this PodDisruptionBudget from {path}; tiers.{overlay}.replicas and .autoscaling in tenantctl.yaml decide them now"))
+            })
+        })
+        .collect()
 }
 
 /// Copies the line each diagnostic points at, so it can be shown even for a file not yet on disk.
@@ -250,6 +289,7 @@ fn check_config(
                 &snapshot.overlays,
             ));
             out.extend(fence::config_fence_rules(&file.path, document, &config));
+            out.extend(placement::config_rules(&file.path, document, &config));
             Some(config)
         }
         Err(error) => {
@@ -287,6 +327,9 @@ fn check_guild(
         );
     };
     found.extend(rules::guild_rules(&file.path, document, &guild, config));
+    if let Some(config) = config {
+        found.extend(placement::guild_rules(&file.path, document, &guild, config));
+    }
     (found, Some(guild))
 }
 

@@ -167,9 +167,11 @@ fn manifests_of_every_overlay_pass_the_shared_schemas() {
     let (kubernetes, argocd) = shared_schemas();
     let package = kubernetes_validate_schemas();
     let out = ok(&world.tenantctl(&manifests_args(&kubernetes, &argocd, &package)));
-    // 17 from the guild (6 + quota, limit range, six network policies, the bot's account, Role
-    // and RoleBinding), 31 from the tenant, 2 ApplicationSets, 5 AppProjects and the CRD.
-    assert!(out.contains("56 manifests checked"), "{out}");
+    // 18 from the guild (7 + quota, limit range, six network policies, the bot's account, Role
+    // and RoleBinding; the 7: two Deployments, a Service, the tier's ConfigMap, two
+    // PodDisruptionBudgets and the backend's HPA), 31 from the tenant, 2 ApplicationSets,
+    // 5 AppProjects and the CRD.
+    assert!(out.contains("57 manifests checked"), "{out}");
 }
 
 #[test]
@@ -271,6 +273,6 @@ fn kubernetes_validate_schemas_alone_judge_every_kind() {
         "--schema-dir",
         argocd.to_str().unwrap(),
     ]));
-    // The pro guild's 17, 2 ApplicationSets, 5 AppProjects, the CRD.
-    assert!(out.contains("25 manifests checked"), "{out}");
+    // The pro guild's 18, 2 ApplicationSets, 5 AppProjects, the CRD.
+    assert!(out.contains("26 manifests checked"), "{out}");
 }

@@ -101,6 +101,7 @@ fn hostile_guild_values_stay_data_even_without_validation() {
         let guild = Guild {
             guild_id: hostile.to_string(),
             tier: hostile.to_string(),
+            cluster: Some(hostile.to_string()),
             resources: [("backend_cpu_limit".to_string(), hostile.to_string())].into(),
         };
         let model = Model {

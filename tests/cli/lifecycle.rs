@@ -3,7 +3,7 @@
 
 use crate::support::{World, ok};
 
-const SCAFFOLD: [&str; 36] = [
+const SCAFFOLD: [&str; 38] = [
     ".gitignore",
     "Makefile",
     "guilds/README.md",
@@ -24,9 +24,11 @@ const SCAFFOLD: [&str; 36] = [
     "templates/applicationset.yaml.j2",
     "templates/appprojects.yaml.j2",
     "templates/argocd-kustomization.yaml.j2",
+    "templates/guild-availability.yaml.j2",
     "templates/guild-isolation.yaml.j2",
     "templates/guild-kustomization.yaml.j2",
     "templates/guild-leader-election.yaml.j2",
+    "templates/monitoring.yaml.j2",
     "templates/tenant/availability.yaml.j2",
     "templates/tenant/backup.yaml.j2",
     "templates/tenant/config.yaml.j2",
@@ -42,9 +44,18 @@ const SCAFFOLD: [&str; 36] = [
     "tenantctl.yaml",
 ];
 
+/// The remote's files with `guilds` (`ID` of tier free, `ID:pro` of tier pro, whose overlay
+/// adds the backend's autoscaler and the disruption budgets).
 fn expected(guilds: &[&str]) -> Vec<String> {
     let mut files: Vec<String> = SCAFFOLD.iter().map(|s| s.to_string()).collect();
-    for id in guilds {
+    for guild in guilds {
+        let (id, pro) = match guild.strip_suffix(":pro") {
+            Some(id) => (id, true),
+            None => (*guild, false),
+        };
+        if pro {
+            files.push(format!("kustomize/guilds/guild-{id}/availability.yaml"));
+        }
         files.push(format!("guilds/guild-{id}.yaml"));
         files.push(format!("kustomize/guilds/guild-{id}/isolation.yaml"));
         files.push(format!("kustomize/guilds/guild-{id}/kustomization.yaml"));
@@ -95,7 +106,10 @@ fn init_create_list_update_delete_round_trip() {
         "--set",
         "backend_memory_limit=1Gi",
     ]));
-    assert_eq!(world.remote_files(), expected(&["123456789", "987654321"]));
+    assert_eq!(
+        world.remote_files(),
+        expected(&["123456789", "987654321:pro"])
+    );
     assert_remote_healthy(&world, 3);
     let log = world.git(&["log", "--format=%s|%an", "origin/main"]);
     assert!(
@@ -123,7 +137,10 @@ fn init_create_list_update_delete_round_trip() {
         updated.contains("backend_cpu_limit: \"500m\""),
         "defaults follow the tier: {updated}"
     );
-    assert_eq!(world.remote_files(), expected(&["123456789", "987654321"]));
+    assert_eq!(
+        world.remote_files(),
+        expected(&["123456789:pro", "987654321:pro"])
+    );
     assert_remote_healthy(&world, 4);
 
     let out = ok(&world.tenantctl(&["delete-guild", "987654321", "--yes"]));
@@ -131,7 +148,7 @@ fn init_create_list_update_delete_round_trip() {
         out.contains("kubectl delete application guild-987654321"),
         "{out}"
     );
-    assert_eq!(world.remote_files(), expected(&["123456789"]));
+    assert_eq!(world.remote_files(), expected(&["123456789:pro"]));
     assert!(
         !world
             .platform()

@@ -5,6 +5,7 @@ mod argo;
 mod boundary;
 mod capacity;
 mod ci_formats;
+mod clusters;
 mod commits;
 mod corpus;
 mod crd_rules;

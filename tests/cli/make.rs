@@ -41,4 +41,9 @@ fn make_targets_wrap_the_cli() {
     let missing = make(&world, &["create-guild"]);
     assert!(!missing.status.success());
     assert!(text(&missing.stdout).contains("usage: make create-guild GUILD_ID=<id> TIER=<tier>"));
+    let missing = make(&world, &["move-guild", "GUILD_ID=123456789"]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stdout).contains("usage: make move-guild GUILD_ID=<id> CLUSTER=<cluster>")
+    );
 }

@@ -1,6 +1,6 @@
 //! One test per bug that was fixed, named after what broke.
 
-use crate::support::{World, fails_with, ok, text};
+use crate::support::{World, fails_with, kustomize_build, ok, text};
 
 fn clone_remote(world: &World, name: &str) -> std::path::PathBuf {
     let out = world.git_in(
@@ -834,4 +834,55 @@ fn two_discord_bot_replicas_on_one_token_both_handled_every_event() {
     assert_eq!(bot["spec"]["replicas"], 2);
     let env = bot["spec"]["template"]["spec"]["containers"][0]["env"].to_string();
     assert!(env.contains("LEADER_ELECTION_LEASE"), "{env}");
+}
+
+#[test]
+fn a_disruption_budget_kept_in_the_pro_overlay_broke_every_pro_guild_build() {
+    // Repos made before budgets were rendered per guild have them in kustomize/pro/ too:
+    // kustomize refuses two PodDisruptionBudgets named backend. validate says where, first.
+    let world = World::new();
+    world.platform_with_remote();
+    let overlay = world.read("kustomize/pro/pro-resources.yaml")
+        + "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: backend\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: backend\n";
+    world.write("kustomize/pro/pro-resources.yaml", &overlay);
+    let line = overlay
+        .lines()
+        .position(|l| l == "kind: PodDisruptionBudget")
+        .unwrap()
+        + 1;
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains(&format!(
+            "kustomize/pro/pro-resources.yaml:{line}:1: error[E347]"
+        )),
+        "{out}"
+    );
+    // The free tier runs one pod: a budget there clashes with nothing rendered.
+    let free = world.read("kustomize/free/free-resources.yaml")
+        + "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: other\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: other\n";
+    world.write("kustomize/free/free-resources.yaml", &free);
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(!out.contains("kustomize/free/free-resources.yaml"), "{out}");
+}
+
+#[test]
+fn a_repos_own_older_guild_kustomization_template_failed_on_the_per_deployment_replicas() {
+    // A repo's copy of the template from before autoscaling sets every count to `replicas`.
+    let world = World::new();
+    world.platform_with_remote();
+    let template = world.read("templates/guild-kustomization.yaml.j2");
+    let start = template.find("replicas:\n").unwrap();
+    let end = template[start..].find("patches:").unwrap() + start;
+    let older = format!(
+        "{}replicas:\n{{% for deployment in deployments %}}\n  - name: {{{{ deployment.name }}}}\n    count: {{{{ replicas }}}}\n{{% endfor %}}\n{}",
+        &template[..start],
+        &template[end..]
+    );
+    world.write("templates/guild-kustomization.yaml.j2", &older);
+    world.git(&["commit", "-q", "-am", "Our own template"]);
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free", "--no-push"]));
+    let built = kustomize_build(&world, "kustomize/guilds/guild-1");
+    let deployments: Vec<_> = built.iter().filter(|m| m["kind"] == "Deployment").collect();
+    assert_eq!(deployments.len(), 2);
+    assert!(deployments.iter().all(|d| d["spec"]["replicas"] == 1));
 }

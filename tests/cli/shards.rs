@@ -179,12 +179,13 @@ fn create_guild_in_a_2000_guild_repo_writes_and_commits_only_the_new_guilds_file
         .collect();
     let new = [
         "guilds/guild-4242.yaml",
+        "kustomize/guilds/guild-4242/availability.yaml",
         "kustomize/guilds/guild-4242/isolation.yaml",
         "kustomize/guilds/guild-4242/kustomization.yaml",
         "kustomize/guilds/guild-4242/leader-election.yaml",
     ];
     assert_eq!(written, new, "only the new guild's files were written");
-    assert_eq!(before.len() + 4, after.len());
+    assert_eq!(before.len() + new.len(), after.len());
     let committed = world.git(&["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(committed.lines().collect::<Vec<_>>(), new);
 }
