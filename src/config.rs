@@ -137,6 +137,18 @@ pub struct Monitoring {
     pub memory_alert_percentage: u32,
     /// A quota's use above this share of its hard limit raises an alert (percent).
     pub quota_alert_percentage: u32,
+    /// The HTTP paths of the guild backend's probes (on its `http` port), patched into every
+    /// guild overlay; unset: the base's own paths (`/healthz`, `/readyz` as `init` writes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guild_probes: Option<ProbePaths>,
+}
+
+/// Liveness and readiness probe paths.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProbePaths {
+    pub liveness_path: String,
+    pub readiness_path: String,
 }
 
 impl Default for Monitoring {
@@ -149,6 +161,7 @@ impl Default for Monitoring {
             interval: "30s".into(),
             memory_alert_percentage: 90,
             quota_alert_percentage: 90,
+            guild_probes: None,
         }
     }
 }

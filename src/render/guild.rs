@@ -23,6 +23,11 @@ pub fn render_overlay(
         .iter()
         .map(|name| {
             let mut ops = patch_ops(name, id, &resources);
+            if *name == "backend"
+                && let Some(probes) = &model.config.monitoring.guild_probes
+            {
+                ops.extend(probe_ops(probes));
+            }
             let replicas = scale.fixed_replicas(name);
             if replicas.is_none() {
                 // The HorizontalPodAutoscaler owns the count: a count in the manifest would
@@ -214,6 +219,24 @@ fn patch_lines(ops: &[Value]) -> Vec<String> {
         lines.extend(op_lines);
     }
     lines
+}
+
+/// The backend's probe paths from `monitoring.guildProbes`. The `test`s make kustomize fail
+/// loudly when the base has no such probe on the `http` port, rather than add a half probe.
+fn probe_ops(probes: &crate::config::ProbePaths) -> Vec<Value> {
+    let container = "/spec/template/spec/containers/0";
+    [
+        ("livenessProbe", &probes.liveness_path),
+        ("readinessProbe", &probes.readiness_path),
+    ]
+    .iter()
+    .flat_map(|(probe, path)| {
+        [
+            json!({"op": "test", "path": format!("{container}/{probe}/httpGet/port"), "value": "http"}),
+            json!({"op": "replace", "path": format!("{container}/{probe}/httpGet/path"), "value": path}),
+        ]
+    })
+    .collect()
 }
 
 /// JSON6902 operations for one Deployment. `test` operations make kustomize fail loudly if the

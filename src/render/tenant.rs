@@ -53,7 +53,8 @@ pub fn render_overlay_with_secrets(
     if tenant.backups_enabled() {
         manifests.push(templates_of::BACKUP);
     }
-    if tenant.is_autoscaled() {
+    // Budgets wherever a service can run more than one pod; the HPA only where it autoscales.
+    if tenant.is_autoscaled() || facts["t"]["replicas"].as_u64().unwrap_or(0) > 1 {
         manifests.push(templates_of::AVAILABILITY);
     }
     let dir = format!("{TENANT_OVERLAYS_DIR}/{}", tenant.spec.tenant_id);

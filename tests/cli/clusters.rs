@@ -513,7 +513,7 @@ fn pro_guilds_autoscale_the_backend_only_free_stays_fixed_and_quotas_hold_the_pe
 fn monitoring_renders_what_the_upstream_prometheus_operator_crds_accept() {
     let world = multi_cluster();
     let config = world.read("tenantctl.yaml")
-        + "monitoring:\n  enabled: true\n  labels:\n    release: kube-prometheus-stack\n";
+        + "monitoring:\n  enabled: true\n  labels:\n    release: kube-prometheus-stack\n  guildProbes:\n    livenessPath: /livez\n    readinessPath: /ready\n";
     world.write("tenantctl.yaml", &config);
     ok(&world.tenantctl(&["render"]));
     commit_and_push(&world, "Monitoring");
@@ -572,6 +572,16 @@ fn monitoring_renders_what_the_upstream_prometheus_operator_crds_accept() {
         std::fs::write(&file, &out.stdout).unwrap();
         files.push(file);
     }
+    // The backend's probes at the configured paths, on its http port.
+    let guild = kustomize_build(&world, "kustomize/guilds/guild-2");
+    let backend = guild
+        .iter()
+        .find(|m| m["kind"] == "Deployment" && m["metadata"]["name"] == "backend")
+        .unwrap();
+    let container = &backend["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/livez");
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/ready");
+    assert_eq!(container["readinessProbe"]["httpGet"]["port"], "http");
     // The judge: the upstream CRD schemas, strictly (tests/judges/prometheus-operator.mjs).
     let node = require_tool("node", "install Node.js");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -699,4 +709,37 @@ fn multi_cluster_config(world: &World) -> String {
     let config = world.read("tenantctl.yaml") + CLUSTERS;
     world.write("tenantctl.yaml", &config);
     config
+}
+
+#[test]
+fn a_tenant_type_with_two_fixed_replicas_gets_disruption_budgets_and_no_autoscaler() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.set_tenant_settings(
+        "  replicas:\n    production: 2\n    staging: 2\n    development: 1\n",
+    );
+    commit_and_push(&world, "Staging runs two");
+    tenant(&world, &["shop-stage", "staging"]);
+    tenant(&world, &["shop-dev", "development"]);
+    let staging = kustomize_build(&world, "kustomize/tenants/shop-stage");
+    let budgets: Vec<&Value> = staging
+        .iter()
+        .filter(|m| m["kind"] == "PodDisruptionBudget")
+        .collect();
+    assert_eq!(budgets.len(), 2, "one per service");
+    assert!(
+        !staging
+            .iter()
+            .any(|m| m["kind"] == "HorizontalPodAutoscaler")
+    );
+    for deployment in staging.iter().filter(|m| m["kind"] == "Deployment") {
+        assert_eq!(deployment["spec"]["replicas"], 2);
+    }
+    kubernetes_validate_overlay(&world, "kustomize/tenants/shop-stage");
+    let development = kustomize_build(&world, "kustomize/tenants/shop-dev");
+    assert!(
+        !development
+            .iter()
+            .any(|m| m["kind"] == "PodDisruptionBudget")
+    );
 }
