@@ -34,8 +34,17 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
     outln!("guild      {id}");
     outln!("file       {path}");
     outln!("tier       {}", row.tier);
+    let autoscaled = snapshot
+        .parsed_config()
+        .and_then(|c| c.tiers.get(&row.tier).cloned())
+        .filter(|t| t.autoscaling.is_some())
+        .map(|t| {
+            let (min, max) = t.backend_replicas();
+            format!(" (backend: {min} to {max}, autoscaled on CPU)")
+        })
+        .unwrap_or_default();
     outln!(
-        "replicas   {}",
+        "replicas   {}{autoscaled}",
         row.replicas.map_or("unknown".into(), |r| r.to_string())
     );
     outln!("namespace  {}", row.namespace);

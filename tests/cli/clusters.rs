@@ -188,6 +188,15 @@ fn placement_follows_tier_type_and_region_and_a_new_cluster_moves_nobody() {
         tenants.contains("shop-us") && !tenants.contains("shop-eu"),
         "{tenants}"
     );
+    let status = ok(&world.tenantctl(&["status", "2"]));
+    assert!(
+        status.contains("replicas   2 (backend: 2 to 4, autoscaled on CPU)"),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!("cluster    {}", before["guild-2"].0)),
+        "{status}"
+    );
     let status = ok(&world.tenantctl(&["status", "shop-eu"]));
     assert!(
         status.contains("cluster    pro-eu-west (https://pro-eu-west.example.com), region eu-west (pinned to region eu-west)"),
@@ -241,6 +250,15 @@ fn move_guild_changes_one_placement_in_one_commit_and_refuses_to_leave_the_pool(
     let after = apps(&world);
     assert_eq!(after["guild-2"].0, "pro-us-east");
     assert_eq!(after["guild-3"].0, "pro-eu-west");
+
+    // A new tier with another pool moves the guild into it, with the same notes.
+    let out = world.tenantctl(&["update-guild", "1", "--tier", "pro"]);
+    let said = ok(&out) + &text(&out.stderr);
+    assert!(
+        said.contains("kubectl --context shared delete namespace guild-1"),
+        "{said}"
+    );
+    assert!(apps(&world)["guild-1"].0.starts_with("pro-"));
 
     // Outside the tier's pool, unknown: refused, nothing committed.
     let head = world.git(&["rev-parse", "HEAD"]);
