@@ -112,9 +112,22 @@ impl Plan {
 /// The changes that bring the disk to `wanted` (path -> new text, or `None` to remove). Files
 /// are read as [`Disk`] reads them: never through a symbolic link, never over the limit.
 pub fn plan(root: &Path, wanted: &BTreeMap<String, Option<String>>) -> Result<Plan> {
+    plan_knowing(root, wanted, &BTreeSet::new())
+}
+
+/// [`plan`], taking the files in `unchanged` as they are without reading them again: the paths
+/// [`generated_state`] found holding their wanted text on the disk at `root`.
+pub fn plan_knowing(
+    root: &Path,
+    wanted: &BTreeMap<String, Option<String>>,
+    unchanged: &BTreeSet<String>,
+) -> Result<Plan> {
     let disk = Disk::new(root);
     let mut changes = Vec::new();
     for (path, new) in wanted {
+        if unchanged.contains(path) {
+            continue;
+        }
         let old = read_if_exists(&disk, path)?;
         if old != *new {
             changes.push(FileChange {
@@ -139,6 +152,9 @@ pub struct Generated {
     /// write that it did not generate (not overwritten), W103 for a file in a generated folder
     /// that it did not generate (left as it is).
     pub diagnostics: Vec<Diagnostic>,
+    /// Desired paths whose file in the source already holds exactly the desired text: read
+    /// once here, so that planning against the same source need not read them again.
+    pub unchanged: BTreeSet<String>,
 }
 
 impl Generated {
@@ -158,11 +174,17 @@ impl Generated {
     /// The changes and the notes; an error (every diagnostic) when a link or a file that is not
     /// tenantctl's own stands where it must write.
     pub fn into_wanted(self) -> Result<(Wanted, Vec<String>)> {
+        let (wanted, notes, _) = self.into_parts()?;
+        Ok((wanted, notes))
+    }
+
+    /// [`Generated::into_wanted`], and the paths that hold their wanted text already.
+    pub fn into_parts(self) -> Result<(Wanted, Vec<String>, BTreeSet<String>)> {
         if self.has_errors() {
             return Err(Error::Invalid(self.diagnostics));
         }
         let notes = self.notes();
-        Ok((self.wanted, notes))
+        Ok((self.wanted, notes, self.unchanged))
     }
 }
 
@@ -218,8 +240,16 @@ pub fn generated_state(source: &dyn Source, desired: &Files) -> Result<Generated
     let mut out = Generated::default();
     let mut blocked = BTreeSet::new();
     for (path, text) in desired {
+        if source.holds(path, text.as_bytes())? == Some(true) {
+            out.unchanged.insert(path.clone());
+            out.wanted.insert(path.clone(), Some(text.clone()));
+            continue;
+        }
         match source.fetch(path)? {
             Fetched::Missing => {}
+            Fetched::File(bytes) if bytes == text.as_bytes() => {
+                out.unchanged.insert(path.clone());
+            }
             Fetched::File(bytes) if is_generated(&bytes) => {}
             Fetched::Refused(Refusal::Symlink { path }) => {
                 found.links.insert(path);
@@ -710,6 +740,38 @@ mod tests {
         assert!(root.join("kustomize/guilds/guild-2/NOTES.md").exists());
         remove(&root, "kustomize/guilds/guild-9/none.yaml").unwrap();
         assert!(root.exists());
+    }
+
+    #[test]
+    fn files_already_holding_their_text_are_planned_without_a_second_read() {
+        let (_dir, root) = repo();
+        let text = format!("{GENERATED_HEADER} from guilds/guild-1.yaml\nkind: A\n");
+        for id in ["1", "2"] {
+            let path = format!("kustomize/guilds/guild-{id}/kustomization.yaml");
+            write_atomic(&root, &path, text.as_bytes()).unwrap();
+        }
+        let changed = text.replace("kind: A", "kind: B");
+        let desired = Files::from([
+            (
+                "kustomize/guilds/guild-1/kustomization.yaml".to_string(),
+                text.clone(),
+            ),
+            (
+                "kustomize/guilds/guild-2/kustomization.yaml".to_string(),
+                changed.clone(),
+            ),
+        ]);
+        let state = generated_state(&Disk::new(&root), &desired).unwrap();
+        assert_eq!(
+            state.unchanged,
+            BTreeSet::from(["kustomize/guilds/guild-1/kustomization.yaml".to_string()])
+        );
+        let known = plan_knowing(&root, &state.wanted, &state.unchanged).unwrap();
+        assert_eq!(known.paths(), plan(&root, &state.wanted).unwrap().paths());
+        assert_eq!(
+            known.paths(),
+            ["kustomize/guilds/guild-2/kustomization.yaml"]
+        );
     }
 
     #[test]

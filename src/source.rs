@@ -134,6 +134,12 @@ pub trait Source: Sync {
         }
     }
 
+    /// Whether the regular file at `path` holds exactly `bytes`, when that can be told without
+    /// reading it (`None` otherwise, the default): a commit answers from the blob's id alone.
+    fn holds(&self, _path: &str, _bytes: &[u8]) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
     /// The entries directly inside `dir`, sorted by name; empty when `dir` does not exist. An
     /// error (E102) when `dir` or a folder on the way to it is a symbolic link.
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>>;

@@ -36,7 +36,7 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
         let generated = apply::generated_state(&tenantctl::source::Disk::new(&root), &desired)?;
         let boundary = generated.has_errors();
         diagnostics.extend(generated.diagnostics);
-        let plan = apply::plan(&root, &generated.wanted)?;
+        let plan = apply::plan_knowing(&root, &generated.wanted, &generated.unchanged)?;
         stale_diff = plan.unified_diff();
         diagnostics.extend(plan.changes.iter().map(|change| {
             let state = match change.verb() {
@@ -79,10 +79,11 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     }
     // Files Argo CD cannot see: `git ls-files` lists neither untracked nor ignored ones.
     if let Ok(git) = tenantctl::git::GitRepo::open(&root) {
+        let files = snapshot.guilds.keys().chain(snapshot.tenants.keys());
         let unseen = git
-            .unseen_by_argo(&["guilds", "tenants"])
+            .unseen_by_argo(files.map(String::as_str))
             .unwrap_or_default();
-        for (path, why) in unseen.iter().filter(|(p, _)| snapshot.file(p).is_some()) {
+        for (path, why) in &unseen {
             diagnostics.push(
                 Diagnostic::warning(
                     path,

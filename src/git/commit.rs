@@ -130,11 +130,13 @@ const FILTER_ATTRIBUTES: [&str; 6] = [
 
 impl GitRepo {
     /// Compares what the repo should hold (`wanted`: config-repo path -> text, or `None` for
-    /// absent) with `base`'s tree, by blob id, and stores the blobs that change.
+    /// absent) with `base`'s tree, by blob id, and stores the blobs that change. Paths in
+    /// `known_unchanged` were found holding their text in `base` already (`Source::holds`).
     pub fn plan_tree(
         &self,
         base: Option<Oid>,
         wanted: &BTreeMap<String, Option<String>>,
+        known_unchanged: &std::collections::BTreeSet<String>,
     ) -> Result<TreePlan> {
         let tree = match base {
             Some(base) => Some(self.repo.find_commit(base)?.tree()?),
@@ -163,6 +165,11 @@ impl GitRepo {
         for (path, text) in wanted {
             let Some(text) = text else { continue };
             let repo_path = self.repo_path(path);
+            // Found holding exactly this text in the base's tree already (by blob id).
+            if known_unchanged.contains(path) && entries.contains_key(&repo_path) {
+                unchanged_paths.insert(repo_path);
+                continue;
+            }
             let same = entries.get(&repo_path).is_some_and(|(id, mode, kind)| {
                 *kind == Some(ObjectType::Blob)
                     && matches!(mode, 0o100644 | 0o100755)

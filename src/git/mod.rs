@@ -292,30 +292,25 @@ impl GitRepo {
         }
     }
 
-    /// Config-repo files under `dirs` that `git ls-files` does not list, so Argo CD cannot see
-    /// them, each with why: `"untracked"` or `"ignored"`. One status pass.
-    pub fn unseen_by_argo(&self, dirs: &[&str]) -> Result<Vec<(String, &'static str)>> {
-        let mut options = git2::StatusOptions::new();
-        options
-            .include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(true)
-            .recurse_ignored_dirs(true);
-        for dir in dirs {
-            options.pathspec(self.repo_path(dir));
-        }
+    /// Which of `paths` (config-repo files) `git ls-files` does not list, so Argo CD cannot see
+    /// them, each with why: `"untracked"` or `"ignored"`. An index lookup per path: a status
+    /// pass would compare (and, for racily clean entries, re-hash) every tracked file, 5 s of a
+    /// 20,000-file validate.
+    pub fn unseen_by_argo<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> Result<Vec<(String, &'static str)>> {
+        let index = self.repo.index()?;
         let mut unseen = Vec::new();
-        for entry in self.repo.statuses(Some(&mut options))?.iter() {
-            let Ok(path) = entry.path() else { continue };
-            let Some(path) = path.strip_prefix(&self.prefix) else {
+        for path in paths {
+            let in_repo = self.repo_path(path);
+            if index.get_path(Path::new(&in_repo), 0).is_some() {
                 continue;
-            };
-            let why = if entry.status().contains(Status::IGNORED) {
+            }
+            let why = if self.repo.is_path_ignored(Path::new(&in_repo))? {
                 "ignored"
-            } else if entry.status().contains(Status::WT_NEW) {
-                "untracked"
             } else {
-                continue;
+                "untracked"
             };
             unseen.push((path.to_string(), why));
         }
@@ -466,7 +461,7 @@ impl GitRepo {
             wanted.insert(path.clone(), text);
         }
         let head = self.head()?;
-        let plan = self.plan_tree(head, &wanted)?;
+        let plan = self.plan_tree(head, &wanted, &Default::default())?;
         if plan.is_empty() {
             return Ok(None);
         }

@@ -139,6 +139,14 @@ impl Source for TreeSource {
         }
     }
 
+    fn holds(&self, path: &str, bytes: &[u8]) -> Result<Option<bool>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(match self.locate(&mut inner, path)? {
+            Located::Blob(id) => Some(Oid::hash_object(ObjectType::Blob, bytes)? == id),
+            _ => None,
+        })
+    }
+
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let tree = match self.locate(&mut inner, dir)? {

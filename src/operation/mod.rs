@@ -75,8 +75,8 @@ pub fn plan_change(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
-    let (wanted, notes) = desired_state_noted(&Disk::new(root), snapshot, files)?;
-    let mut plan = apply::plan(root, &wanted)?;
+    let (wanted, notes, unchanged) = desired_state_known(&Disk::new(root), snapshot, files)?;
+    let mut plan = apply::plan_knowing(root, &wanted, &unchanged)?;
     plan.notes = notes;
     Ok(plan)
 }
@@ -100,11 +100,30 @@ pub fn desired_state_noted(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<(apply::Wanted, Vec<String>)> {
+    let (wanted, notes, _) = desired_state_known(source, snapshot, files)?;
+    Ok((wanted, notes))
+}
+
+/// [`desired_state_noted`], and the generated paths whose file in `source` holds its wanted
+/// text already (the user files in `files` are never among them).
+pub fn desired_state_known(
+    source: &dyn Source,
+    snapshot: &Snapshot,
+    files: &BTreeMap<String, Option<String>>,
+) -> Result<(
+    apply::Wanted,
+    Vec<String>,
+    std::collections::BTreeSet<String>,
+)> {
     let next = snapshot.with_changes(files);
     let schemas = Schemas::load_from(source)?;
     let model = validate::validate(&next, &schemas).into_model()?;
     let desired = render::render(&model, &Templates::load_from(source)?)?;
-    let (mut wanted, notes) = apply::generated_state(source, &desired)?.into_wanted()?;
+    let (mut wanted, notes, mut unchanged) =
+        apply::generated_state(source, &desired)?.into_parts()?;
+    for path in files.keys() {
+        unchanged.remove(path);
+    }
     wanted.extend(files.clone());
-    Ok((wanted, notes))
+    Ok((wanted, notes, unchanged))
 }
