@@ -63,7 +63,7 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         crate::embedded::APP_PROJECTS.path,
         json!({
             "argocd": model.config.argocd,
-            "projects_config": projects,
+            "projects_config": project::with_monitoring_kinds(projects, &model.config.monitoring),
             "projects": project::app_projects(&model.config, model.tenants.values()),
         }),
     )?;

@@ -56,6 +56,28 @@ fn destinations(config: &Config, rule: &Placement, namespaces: &[String]) -> Vec
     out
 }
 
+/// The projects' settings with the kinds `monitoring.yaml` renders (ServiceMonitor,
+/// PrometheusRule) added to the namespaced whitelist when monitoring is on: without them Argo
+/// CD would refuse to sync every guild and tenant.
+pub fn with_monitoring_kinds(
+    projects: &crate::config::Projects,
+    monitoring: &crate::config::Monitoring,
+) -> crate::config::Projects {
+    let mut projects = projects.clone();
+    if monitoring.enabled {
+        for kind in ["ServiceMonitor", "PrometheusRule"] {
+            let kind = crate::config::GroupKind {
+                group: "monitoring.coreos.com".into(),
+                kind: kind.into(),
+            };
+            if !projects.namespace_resource_whitelist.contains(&kind) {
+                projects.namespace_resource_whitelist.push(kind);
+            }
+        }
+    }
+    projects
+}
+
 /// Every AppProject of the repo: configured tiers, configured and used tenant types.
 pub fn app_projects<'a>(
     config: &Config,

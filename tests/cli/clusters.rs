@@ -537,6 +537,26 @@ fn monitoring_renders_what_the_upstream_prometheus_operator_crds_accept() {
     commit_and_push(&world, "Monitoring");
     ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
     tenant(&world, &["shop", "production"]);
+    // The projects let Argo CD sync the two kinds, in every project.
+    for project in parse_yaml_stream(&world.read("kustomize/argocd/appprojects.yaml")) {
+        let kinds = project["spec"]["namespaceResourceWhitelist"].to_string();
+        for kind in ["ServiceMonitor", "PrometheusRule"] {
+            assert!(
+                kinds.contains(&format!(
+                    "{{\"group\":\"monitoring.coreos.com\",\"kind\":\"{kind}\"}}"
+                )),
+                "{kinds}"
+            );
+        }
+    }
+    assert!(
+        check_against_crd(
+            &world,
+            "kustomize/argocd/appprojects.yaml",
+            "AppProject",
+            "appproject-crd.yaml"
+        ) > 0
+    );
     let dir = world.path().join("built");
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();

@@ -20,6 +20,7 @@ mod git;
 mod golden;
 mod invalid;
 mod judges;
+mod layout;
 mod lifecycle;
 mod make;
 mod manifests;

@@ -370,7 +370,7 @@ fn a_tenant_cannot_set_a_pod_security_label() {
     // A mutating command refuses the repo as it is, so nothing privileged is ever rendered.
     let refused = world.tenantctl(&["update-tenant", "customer-shop-1", "--image-tag", "v2"]);
     assert!(!refused.status.success());
-    let rendered = world.read("kustomize/tenants/customer-shop-1/namespace.yaml");
+    let rendered = world.read("kustomize/tenants/customer-shop-1/resources.yaml");
     assert!(
         rendered.contains("\"pod-security.kubernetes.io/enforce\": \"restricted\""),
         "{rendered}"

@@ -886,3 +886,37 @@ fn a_repos_own_older_guild_kustomization_template_failed_on_the_per_deployment_r
     assert_eq!(deployments.len(), 2);
     assert!(deployments.iter().all(|d| d["spec"]["replicas"] == 1));
 }
+
+#[test]
+fn service_monitors_were_outside_every_app_projects_whitelist() {
+    // Argo CD refuses to sync a kind its project does not list: with monitoring on, every
+    // guild and tenant would have failed on its ServiceMonitor and PrometheusRule.
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml") + "monitoring:\n  enabled: true\n";
+    world.write("tenantctl.yaml", &config);
+    ok(&world.tenantctl(&["render"]));
+    let projects =
+        crate::support::parse_yaml_stream(&world.read("kustomize/argocd/appprojects.yaml"));
+    assert!(!projects.is_empty());
+    for project in projects {
+        let kinds: Vec<String> = project["spec"]["namespaceResourceWhitelist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}/{}",
+                    k["group"].as_str().unwrap(),
+                    k["kind"].as_str().unwrap()
+                )
+            })
+            .collect();
+        for kind in [
+            "monitoring.coreos.com/ServiceMonitor",
+            "monitoring.coreos.com/PrometheusRule",
+        ] {
+            assert!(kinds.iter().any(|k| k == kind), "{kinds:?}");
+        }
+    }
+}

@@ -81,7 +81,7 @@ fn create_by_flags_equals_the_seed_example_and_is_pushed() {
     assert!(
         world
             .remote_files()
-            .contains(&"kustomize/tenants/customer-shop-1/services.yaml".to_string())
+            .contains(&"kustomize/tenants/customer-shop-1/resources.yaml".to_string())
     );
     let listed: Value = serde_json::from_str(&ok(
         &world.tenantctl(&["list", "--kind", "tenant", "-o", "json"])
@@ -147,7 +147,7 @@ fn suspend_scales_everything_to_zero_and_resume_restores_it() {
     let world = World::new();
     world.platform_with_remote();
     create_seed_by_flags(&world);
-    let before = world.read("kustomize/tenants/customer-shop-1/services.yaml");
+    let before = world.read("kustomize/tenants/customer-shop-1/resources.yaml");
     ok(&world.tenantctl(&["suspend-tenant", "customer-shop-1"]));
     assert_eq!(
         world.git(&["log", "-1", "--format=%s"]).trim(),
@@ -170,15 +170,15 @@ fn suspend_scales_everything_to_zero_and_resume_restores_it() {
     );
     ok(&world.tenantctl(&["resume-tenant", "customer-shop-1"]));
     assert_eq!(
-        world.read("kustomize/tenants/customer-shop-1/services.yaml"),
+        world.read("kustomize/tenants/customer-shop-1/resources.yaml"),
         before,
         "resume restores the same manifests"
     );
+    let resumed = kustomize_build(&world, "kustomize/tenants/customer-shop-1");
     assert!(
-        world
-            .platform()
-            .join("kustomize/tenants/customer-shop-1/availability.yaml")
-            .exists()
+        resumed
+            .iter()
+            .any(|m| m["kind"] == "HorizontalPodAutoscaler")
     );
 }
 
@@ -196,7 +196,7 @@ fn rollout_changes_only_the_deployed_at_annotation() {
     assert_eq!(
         last_commit_files(&world),
         [
-            "kustomize/tenants/customer-shop-1/services.yaml",
+            "kustomize/tenants/customer-shop-1/resources.yaml",
             "tenants/customer-shop-1.yaml"
         ]
     );
