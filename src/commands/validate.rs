@@ -33,7 +33,7 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
         let desired = render::render(model, &render::Templates::load(&root)?)?;
         // Links where generated files go (E102), hand-written files tenantctl would have to
         // overwrite (E103) or leaves alone (W103): reported, and never read into the diff.
-        let generated = apply::generated_state(&tenantctl::source::Disk::new(&root), &desired)?;
+        let generated = apply::generated_state(&tenantctl::source::Disk::new(&root), desired)?;
         let boundary = generated.has_errors();
         diagnostics.extend(generated.diagnostics);
         let plan = apply::plan_knowing(&root, &generated.wanted, &generated.unchanged)?;

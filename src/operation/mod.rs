@@ -120,7 +120,7 @@ pub fn desired_state_known(
     let model = validate::validate(&next, &schemas).into_model()?;
     let desired = render::render(&model, &Templates::load_from(source)?)?;
     let (mut wanted, notes, mut unchanged) =
-        apply::generated_state(source, &desired)?.into_parts()?;
+        apply::generated_state(source, desired)?.into_parts()?;
     for path in files.keys() {
         unchanged.remove(path);
     }
