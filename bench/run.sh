@@ -254,6 +254,15 @@ bench_size() {
     die "n=$n: the first render differs from the committed one"
   printf '%s\trendered overlays: %s files in %s directories (kustomize/guilds + kustomize/tenants)\n' \
     "$n" "$(find "$dest" -type f | wc -l)" "$(find "$dest" -mindepth 2 -maxdepth 2 -type d | wc -l)" >>"$notes"
+  # What Argo CD's repo server clones per Application: files and bytes of each overlay kind.
+  local kind files bytes
+  for kind in guilds tenants; do
+    files=$(find "$repo/kustomize/$kind" -type f | wc -l)
+    bytes=$(find "$repo/kustomize/$kind" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    printf '%s\tper %s: %s files, %s bytes on average (kustomize/%s: %s files, %s bytes)\n' \
+      "$n" "${kind%s}" "$(awk -v f="$files" -v n="$n" 'BEGIN {printf "%.1f", f / n}')" \
+      "$(awk -v b="$bytes" -v n="$n" 'BEGIN {printf "%.0f", b / n}')" "$kind" "$files" "$bytes" >>"$notes"
+  done
   rm -rf "$fresh" "$dest" "$gonly"
 
   # --- kubectl kustomize: our overlay vs a strategic-merge one of the same pro guild ---------
@@ -262,7 +271,8 @@ bench_size() {
   for f in kustomization.yaml deployments-patch.yaml; do
     sed "s/@GUILD_ID@/$gid/g" "$bench/smp-overlay/$f" >"$smp/$f"
   done
-  cp "$repo/kustomize/guilds/guild-$gid/isolation.yaml" "$repo/kustomize/guilds/guild-$gid/leader-election.yaml" "$smp/"
+  cp "$repo/kustomize/guilds/guild-$gid/isolation.yaml" "$repo/kustomize/guilds/guild-$gid/leader-election.yaml" \
+    "$repo/kustomize/guilds/guild-$gid/availability.yaml" "$smp/"
   kubectl kustomize "$repo/kustomize/guilds/guild-$gid" >"$d/ours.yaml"
   kubectl kustomize "$smp" >"$d/smp.yaml"
   if diff -u "$d/ours.yaml" "$d/smp.yaml" >"$d/smp.diff"; then
