@@ -164,11 +164,7 @@ impl Generated {
 
     /// One line per file left as it is, for a command's output.
     pub fn notes(&self) -> Vec<String> {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.code == code::NOT_GENERATED_KEPT)
-            .map(|d| format!("{} is {KEPT}", d.file.display()))
-            .collect()
+        kept_notes(&self.diagnostics)
     }
 
     /// The changes and the notes; an error (every diagnostic) when a link or a file that is not
@@ -186,6 +182,15 @@ impl Generated {
         let notes = self.notes();
         Ok((self.wanted, notes, self.unchanged))
     }
+}
+
+/// One line per file left as it is (W103 among `diagnostics`), for a command's output.
+pub fn kept_notes(diagnostics: &[Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.code == code::NOT_GENERATED_KEPT)
+        .map(|d| format!("{} is {KEPT}", d.file.display()))
+        .collect()
 }
 
 /// What a file left as it is gets told.

@@ -14,6 +14,7 @@
 pub mod apply;
 pub mod apps;
 pub mod config;
+pub mod drift;
 pub mod embedded;
 pub mod error;
 pub mod fuzz;

@@ -3,14 +3,13 @@
 use tenantctl::ExitCode;
 use tenantctl::error::Result;
 use tenantctl::load::Snapshot;
-use tenantctl::operation::plan_change;
 
 use super::{output, root};
 use crate::cli::GlobalArgs;
 
 pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
     let root = root(global)?;
-    let plan = plan_change(&root, &Snapshot::load(&root)?, &Default::default())?;
+    let plan = tenantctl::drift::drift_of_repo(&root, &Snapshot::load(&root)?)?;
     if !global.quiet {
         for note in &plan.notes {
             outln!("note: {note}");

@@ -4,7 +4,6 @@ use tenantctl::ExitCode;
 use tenantctl::apply;
 use tenantctl::error::{Error, Result};
 use tenantctl::load::Snapshot;
-use tenantctl::operation::plan_change;
 
 use super::{output, root};
 
@@ -29,7 +28,7 @@ pub fn run(global: &GlobalArgs, check: bool) -> Result<ExitCode> {
     let progress = output::Progress::new(global, PROGRESS_VERB);
     let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
     progress.finish();
-    let plan = plan_change(&root, &snapshot, &Default::default())?;
+    let plan = tenantctl::drift::drift_of_repo(&root, &snapshot)?;
     if !global.quiet {
         for note in &plan.notes {
             outln!("note: {note}");

@@ -9,7 +9,7 @@ use tenantctl::load::Snapshot;
 use tenantctl::model::{Guild, RESOURCE_FIELDS, Tenant};
 use tenantctl::operation::guild::check_exists;
 use tenantctl::validate::{self, Schemas};
-use tenantctl::{ExitCode, apply, render};
+use tenantctl::{ExitCode, render};
 
 use super::root;
 use crate::cli::GlobalArgs;
@@ -84,16 +84,14 @@ fn overlay_state(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
     let Some(guild) = model.guilds.get(id) else {
         return Ok("unknown".into());
     };
-    let files = render::guild::render_overlay(&model, guild, &render::Templates::load(root)?)?;
-    let overlay = format!("{}/guild-{id}/", render::GUILD_OVERLAYS_DIR);
-    let plan = apply::plan(
+    let drift = tenantctl::drift::drift(
         root,
-        &files
-            .into_iter()
-            .map(|(path, text)| (path, Some(text)))
-            .collect(),
+        &model,
+        &render::Templates::load(root)?,
+        tenantctl::drift::Scope::Guild(&guild.guild_id),
     )?;
-    Ok(if plan.is_empty() {
+    let overlay = format!("{}/guild-{id}/", render::GUILD_OVERLAYS_DIR);
+    Ok(if drift.plan.is_empty() {
         format!("{overlay} is current")
     } else {
         format!("{overlay} is out of date (run `tenantctl render`)")
@@ -235,19 +233,13 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
     let report = validate::validate(snapshot, &Schemas::load(root)?);
     let overlay = match report.model {
         Some(model) => {
-            let owner = tenantctl::secret::Owner::tenant(id);
-            let desired = render::tenant::render_overlay_with_secrets(
-                &model.config.tenants,
-                &tenant,
-                &tenantctl::secret::overlay_refs(&owner, &model.secrets),
-                Some(&model.config.monitoring),
-                &render::Templates::load(root)?,
-            )?;
-            let plan = apply::plan(
+            let drift = tenantctl::drift::drift(
                 root,
-                &desired.into_iter().map(|(p, t)| (p, Some(t))).collect(),
+                &model,
+                &render::Templates::load(root)?,
+                tenantctl::drift::Scope::Tenant(id),
             )?;
-            if plan.is_empty() {
+            if drift.plan.is_empty() {
                 "current".to_string()
             } else {
                 "out of date (run `tenantctl render`)".to_string()

@@ -8,7 +8,7 @@ use tenantctl::load::Snapshot;
 use tenantctl::validate::diagnostic::{self, Diagnostic, code};
 use tenantctl::validate::{self, Schemas};
 use tenantctl::yaml::Position;
-use tenantctl::{ExitCode, apply, embedded, manifests, render};
+use tenantctl::{ExitCode, embedded, manifests, render};
 
 use super::{output, report, root};
 use crate::cli::{DiagnosticFormat, GlobalArgs, SchemaKind};
@@ -30,13 +30,17 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     let mut stale_diff = String::new();
     let mut manifest_count = None;
     if let Some(model) = &report.model {
-        let desired = render::render(model, &render::Templates::load(&root)?)?;
         // Links where generated files go (E102), hand-written files tenantctl would have to
         // overwrite (E103) or leaves alone (W103): reported, and never read into the diff.
-        let generated = apply::generated_state(&tenantctl::source::Disk::new(&root), desired)?;
-        let boundary = generated.has_errors();
-        diagnostics.extend(generated.diagnostics);
-        let plan = apply::plan_knowing(&root, &generated.wanted, &generated.unchanged)?;
+        let drift = tenantctl::drift::drift(
+            &root,
+            model,
+            &render::Templates::load(&root)?,
+            tenantctl::drift::Scope::All,
+        )?;
+        let boundary = drift.is_blocked();
+        diagnostics.extend(drift.diagnostics);
+        let plan = drift.plan;
         stale_diff = plan.unified_diff();
         diagnostics.extend(plan.changes.iter().map(|change| {
             let state = match change.verb() {

@@ -291,6 +291,15 @@ fn move_guild_changes_one_placement_in_one_commit_and_refuses_to_leave_the_pool(
         wrong.contains("not in the pool of tenant type production"),
         "{wrong}"
     );
+    // Another type with another pool: the tenant moves into it.
+    tenant(&world, &["shop-two", "production", "--region", "eu-west"]);
+    let out = world.tenantctl(&["update-tenant", "shop-two", "--type", "staging"]);
+    let said = ok(&out) + &text(&out.stderr);
+    assert!(
+        said.contains("kubectl --context pro-eu-west delete namespace"),
+        "{said}"
+    );
+    assert_eq!(apps(&world)["tenant-shop-two"].0, "shared");
 }
 
 #[test]

@@ -99,3 +99,51 @@ fn a_hand_written_guild_file_takes_tier_defaults_for_missing_values() {
         "pro default"
     );
 }
+
+#[test]
+fn validate_render_check_diff_and_status_agree_on_what_drifted() {
+    // One library function (tenantctl::drift) answers for all four commands.
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free", "--no-push"]));
+    ok(&world.tenantctl(&[
+        "create-tenant",
+        "shop",
+        "--type",
+        "staging",
+        "--image-tag",
+        "v1",
+        "--services",
+        "api",
+        "--no-push",
+    ]));
+    let stale = "kustomize/tenants/shop/resources.yaml";
+    let edited = world.read(stale).replace("api:v1", "api:v0");
+    assert_ne!(edited, world.read(stale));
+    world.write(stale, &edited);
+
+    let validate = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        validate.contains(&format!("{stale}:1:1: error[E400]")),
+        "{validate}"
+    );
+    assert_eq!(validate.matches("error[E400]").count(), 1, "{validate}");
+    let check = fails_with(&world.tenantctl(&["render", "--check"]), 1);
+    assert!(check.contains(&format!("+++ b/{stale}")), "{check}");
+    let diff = ok(&world.tenantctl(&["diff"]));
+    assert!(diff.contains(&format!("+++ b/{stale}")), "{diff}");
+    assert_eq!(diff.matches("+++ b/").count(), 1, "{diff}");
+    let status = ok(&world.tenantctl(&["status", "shop"]));
+    assert!(
+        status.contains("kustomize/tenants/shop/ is out of date"),
+        "{status}"
+    );
+    let guild = ok(&world.tenantctl(&["status", "1"]));
+    assert!(guild.contains("guild-1/ is current"), "{guild}");
+
+    ok(&world.tenantctl(&["render"]));
+    ok(&world.tenantctl(&["validate"]));
+    ok(&world.tenantctl(&["render", "--check"]));
+    assert!(ok(&world.tenantctl(&["diff"])).contains("no difference"));
+    assert!(ok(&world.tenantctl(&["status", "shop"])).contains("shop/ is current"));
+}

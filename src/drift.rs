@@ -1,0 +1,99 @@
+//! Which generated files have drifted from what the repo's inputs render to: the one answer
+//! `validate`, `render` (and `render --check`), `diff` and `status` share, so that they can
+//! never disagree about whether a file is stale.
+
+use std::path::Path;
+
+use crate::apply::{self, Plan};
+use crate::error::Result;
+use crate::render::{self, Templates};
+use crate::source::Disk;
+use crate::validate::Model;
+use crate::validate::diagnostic::Diagnostic;
+
+/// Which generated files to look at.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every generated file, and generated files no input renders any more.
+    All,
+    /// The overlay of one guild (by ID).
+    Guild(&'a str),
+    /// The overlay of one tenant (by tenantId).
+    Tenant(&'a str),
+}
+
+/// What drifted.
+#[derive(Debug, Default)]
+pub struct Drift {
+    /// The changes that bring the disk to what the inputs render to; empty when nothing drifted.
+    pub plan: Plan,
+    /// What stands where tenantctl writes (E102 links, E103 files it did not generate) or what
+    /// it leaves alone in its folders (W103). Only [`Scope::All`] looks for them.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Drift {
+    /// Whether a link or a hand-written file stands where a generated file must go.
+    pub fn is_blocked(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The plan, with a note per file left as it is; an error (every diagnostic) when a link
+    /// or a file that is not tenantctl's own stands where it must write.
+    pub fn into_plan(self) -> Result<Plan> {
+        if self.is_blocked() {
+            return Err(crate::error::Error::Invalid(self.diagnostics));
+        }
+        let mut plan = self.plan;
+        plan.notes = apply::kept_notes(&self.diagnostics);
+        Ok(plan)
+    }
+}
+
+/// [`drift`] of everything, for the repo at `root` as `snapshot` holds it: validated first (an
+/// invalid repo is an error with every diagnostic), rendered with the repo's templates.
+pub fn drift_of_repo(root: &Path, snapshot: &crate::load::Snapshot) -> Result<Plan> {
+    let schemas = crate::validate::Schemas::load(root)?;
+    let model = crate::validate::validate(snapshot, &schemas).into_model()?;
+    drift(root, &model, &Templates::load(root)?, Scope::All)?.into_plan()
+}
+
+/// The generated files under `scope` whose bytes on the disk at `root` differ from what
+/// `model` renders to with `templates`. Every file is read once (`apply::generated_state`).
+pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) -> Result<Drift> {
+    let desired = match scope {
+        Scope::All => {
+            let desired = render::render(model, templates)?;
+            let generated = apply::generated_state(&Disk::new(root), desired)?;
+            let plan = apply::plan_knowing(root, &generated.wanted, &generated.unchanged)?;
+            return Ok(Drift {
+                plan,
+                diagnostics: generated.diagnostics,
+            });
+        }
+        Scope::Guild(id) => match model.guilds.get(id) {
+            Some(guild) => render::guild::render_overlay(model, guild, templates)?,
+            None => Vec::new(),
+        },
+        Scope::Tenant(id) => match model.tenants.get(id) {
+            Some(tenant) => {
+                let owner = crate::secret::Owner::tenant(id);
+                render::tenant::render_overlay_with_secrets(
+                    &model.config.tenants,
+                    tenant,
+                    &crate::secret::overlay_refs(&owner, &model.secrets),
+                    Some(&model.config.monitoring),
+                    templates,
+                )?
+                .into_iter()
+                .collect()
+            }
+            None => Vec::new(),
+        },
+    };
+    let wanted = desired.into_iter().map(|(p, t)| (p, Some(t))).collect();
+    Ok(Drift {
+        plan: apply::plan(root, &wanted)?,
+        diagnostics: Vec::new(),
+    })
+}
