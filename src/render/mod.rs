@@ -15,6 +15,7 @@ pub mod tenant;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde_json::json;
 
 pub use engine::Templates;
@@ -38,9 +39,13 @@ pub type Files = BTreeMap<String, String>;
 /// Renders every generated file of the repo.
 pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<Files> {
     let mut files = Files::new();
-    for guild in model.guilds.values() {
-        files.extend(guild::render_overlay(model, guild, templates)?);
-    }
+    // Overlays on every core: each is a pure function of the model, and the map orders them.
+    let overlays: Vec<Vec<(String, String)>> = model
+        .guilds
+        .par_iter()
+        .map(|(_, guild)| guild::render_overlay(model, guild, templates))
+        .collect::<crate::error::Result<_>>()?;
+    files.extend(overlays.into_iter().flatten());
     let projects = &model.config.argocd.projects;
     let text = templates.render(
         templates.application_set(),
@@ -70,16 +75,21 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
     files.insert(APP_PROJECTS_PATH.to_string(), text);
     let text = templates.render(crate::embedded::ARGOCD_KUSTOMIZATION.path, json!({}))?;
     files.insert(ARGOCD_KUSTOMIZATION_PATH.to_string(), text);
-    for tenant in model.tenants.values() {
-        let owner = crate::secret::Owner::tenant(&tenant.spec.tenant_id);
-        files.extend(tenant::render_overlay_with_secrets(
-            &model.config.tenants,
-            tenant,
-            &crate::secret::overlay_refs(&owner, &model.secrets),
-            Some(&model.config.monitoring),
-            templates,
-        )?);
-    }
+    let overlays: Vec<Files> = model
+        .tenants
+        .par_iter()
+        .map(|(_, tenant)| {
+            let owner = crate::secret::Owner::tenant(&tenant.spec.tenant_id);
+            tenant::render_overlay_with_secrets(
+                &model.config.tenants,
+                tenant,
+                &crate::secret::overlay_refs(&owner, &model.secrets),
+                Some(&model.config.monitoring),
+                templates,
+            )
+        })
+        .collect::<crate::error::Result<_>>()?;
+    files.extend(overlays.into_iter().flatten());
     crate::secret::render_overlay_files(model, &mut files)?;
     let context = json!({
         "argocd": model.config.argocd,
