@@ -179,9 +179,17 @@ fn the_same_id_from_two_clones_gives_one_file_and_one_already_exists() {
     let world = World::new();
     world.platform_with_remote();
     let dirs = clones(&world, 2);
+    // Two people, as on a team: with one author for both, the two commits made in the same
+    // second are the same object, and the second push finds it there already (both succeed,
+    // one file, one commit): a race this test does not mean to time.
+    let authors = ["Ada <ada@example.com>", "Bob <bob@example.com>"];
     let children: Vec<Child> = dirs
         .iter()
-        .map(|dir| spawn(&world, dir, &["create-guild", "777", "--tier", "free"]))
+        .zip(authors)
+        .map(|(dir, author)| {
+            let args = ["--author", author, "create-guild", "777", "--tier", "free"];
+            spawn(&world, dir, &args)
+        })
         .collect();
     let outputs: Vec<Output> = children.into_iter().map(output_of).collect();
     let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
