@@ -45,7 +45,8 @@ pub struct Cluster {
     /// The cluster's name in Argo CD (its cluster secret's `name`): Applications name their
     /// destination by it, and guild and tenant files place themselves with it.
     pub name: String,
-    /// The API server URL, when known: AppProjects permit the cluster by name and by URL.
+    /// The API server URL, when known: `status` shows it. Applications and AppProjects name
+    /// the cluster, so Argo CD's cluster secret must carry this `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     /// Labels tier pools select on (`tier: pro`, `region: eu-west`).

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use git2::Oid;
 
-use super::{Change, Operation, desired_state_known, plan_change};
+use super::{Change, Operation, desired_state, plan_change};
 use crate::apply::{self, Plan};
 use crate::config::CONFIG_FILE;
 use crate::error::{Error, Result};
@@ -146,7 +146,7 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         let snapshot = Snapshot::load_from(root, &source, &|_| {})?;
         refuse_links(&snapshot)?;
         let change = operation.change(&snapshot)?;
-        let (wanted, kept, unchanged) = desired_state_known(&source, &snapshot, &change.files)?;
+        let (wanted, kept, unchanged) = desired_state(&source, &snapshot, &change.files)?;
         let tree_plan = git.plan_tree(base, &wanted, &unchanged)?;
         let message = change.commit_message();
         let review = match &review_template {

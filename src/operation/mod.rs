@@ -75,38 +75,20 @@ pub fn plan_change(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
-    let (wanted, notes, unchanged) = desired_state_known(&Disk::new(root), snapshot, files)?;
+    let (wanted, notes, unchanged) = desired_state(&Disk::new(root), snapshot, files)?;
     let mut plan = apply::plan_knowing(root, &wanted, &unchanged)?;
     plan.notes = notes;
     Ok(plan)
 }
 
 /// What the repo should hold once `files` change: those files and every generated file (text,
-/// or `None` for a generated file that must go). Templates, schemas and existing generated
-/// files are read from `source`, the same place the snapshot came from.
+/// or `None` for a generated file that must go); a note for each file in a generated folder
+/// that tenantctl did not generate and so leaves as it is; and the generated paths whose file
+/// in `source` holds its wanted text already (never the user files in `files`). Templates,
+/// schemas and existing generated files are read from `source`, the same place the snapshot
+/// came from. A symbolic link, or a file tenantctl did not generate, where it must write is an
+/// error (E102, E103): nothing is written.
 pub fn desired_state(
-    source: &dyn Source,
-    snapshot: &Snapshot,
-    files: &BTreeMap<String, Option<String>>,
-) -> Result<BTreeMap<String, Option<String>>> {
-    Ok(desired_state_noted(source, snapshot, files)?.0)
-}
-
-/// [`desired_state`], and a note for each file in a generated folder that tenantctl did not
-/// generate and so leaves as it is. A symbolic link, or a file tenantctl did not generate,
-/// where it must write is an error (E102, E103): nothing is written.
-pub fn desired_state_noted(
-    source: &dyn Source,
-    snapshot: &Snapshot,
-    files: &BTreeMap<String, Option<String>>,
-) -> Result<(apply::Wanted, Vec<String>)> {
-    let (wanted, notes, _) = desired_state_known(source, snapshot, files)?;
-    Ok((wanted, notes))
-}
-
-/// [`desired_state_noted`], and the generated paths whose file in `source` holds its wanted
-/// text already (the user files in `files` are never among them).
-pub fn desired_state_known(
     source: &dyn Source,
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,

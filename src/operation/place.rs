@@ -4,7 +4,7 @@
 
 use super::placement::{choose, guild_load, tenant_load};
 use super::{Change, Operation};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::load::Snapshot;
 use crate::model::placement::{self, Kind};
 use crate::model::{Guild, Tenant};
@@ -19,12 +19,7 @@ impl Operation for PlaceAll {
 
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         let config = super::placement::config(snapshot)?;
-        if config.clusters.is_empty() {
-            return Err(Error::usage(
-                "tenantctl.yaml lists no `clusters`: there is nowhere to place anything",
-                "list the clusters in tenantctl.yaml first (README, \"Clusters\")",
-            ));
-        }
+        super::placement::require_clusters(&config)?;
         let mut change = Change {
             id: "all".into(),
             ..Change::default()

@@ -64,14 +64,22 @@ pub fn choose(
         })
 }
 
+/// Refuses to place anything when `tenantctl.yaml` lists no clusters.
+pub fn require_clusters(config: &Config) -> Result<()> {
+    if config.clusters.is_empty() {
+        return Err(Error::usage(
+            "tenantctl.yaml lists no `clusters`: there is nowhere to place anything",
+            "list the clusters in tenantctl.yaml first (README, \"Clusters\")",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses `--cluster` / `--region` when `tenantctl.yaml` lists no clusters, and a cluster name
 /// it does not list.
 pub fn check_requested(config: &Config, cluster: Option<&str>, region: Option<&str>) -> Result<()> {
-    if config.clusters.is_empty() && (cluster.is_some() || region.is_some()) {
-        return Err(Error::usage(
-            "tenantctl.yaml lists no `clusters`: there is nowhere to place it",
-            "list the clusters in tenantctl.yaml first (README, \"Clusters\")",
-        ));
+    if cluster.is_some() || region.is_some() {
+        require_clusters(config)?;
     }
     if let Some(name) = cluster
         && !config.clusters.iter().any(|c| c.name == name)

@@ -444,9 +444,7 @@ impl Operation for MoveTenant {
     fn change(&self, snapshot: &Snapshot) -> Result<Change> {
         let mut tenant = existing(snapshot, &self.id)?;
         let config = super::placement::config(snapshot)?;
-        if config.clusters.is_empty() {
-            super::placement::check_requested(&config, Some(""), None)?;
-        }
+        super::placement::require_clusters(&config)?;
         let before = tenant.spec.placement.clone();
         let moved = place(
             snapshot,

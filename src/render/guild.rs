@@ -147,8 +147,9 @@ impl Scale {
             .collect()
     }
 
+    /// Whether anything can run more than one pod (an autoscaled backend always can).
     fn has_availability(&self) -> bool {
-        self.autoscaled || !self.budgets().is_empty()
+        !self.budgets().is_empty()
     }
 }
 

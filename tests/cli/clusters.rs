@@ -463,6 +463,25 @@ fn pro_guilds_autoscale_the_backend_only_free_stays_fixed_and_quotas_hold_the_pe
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
     ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
+    // Without `clusters` there is nowhere to place or move anything: refused, not guessed.
+    for args in [
+        &["move-guild", "2", "--cluster", "pro-eu-west"][..],
+        &["place"][..],
+        &[
+            "create-guild",
+            "3",
+            "--tier",
+            "pro",
+            "--cluster",
+            "pro-eu-west",
+        ][..],
+    ] {
+        let refused = fails_with(&world.tenantctl(args), 2);
+        assert!(
+            refused.contains("lists no `clusters`"),
+            "{args:?}: {refused}"
+        );
+    }
     let free = kustomize_build(&world, "kustomize/guilds/guild-1");
     let pro = kustomize_build(&world, "kustomize/guilds/guild-2");
     let of = |built: &[Value], kind: &str| -> Vec<Value> {

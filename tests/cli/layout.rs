@@ -48,20 +48,10 @@ fn the_fleet_builds_the_same_objects_from_three_files_per_tenant() {
     }
 }
 
-/// The lines that differ, for the failure message.
+/// A unified diff of the two builds, for the failure message.
 fn similar_diff(before: &str, after: &str) -> String {
-    let before: Vec<&str> = before.lines().collect();
-    let after: Vec<&str> = after.lines().collect();
-    let mut out = String::new();
-    for line in &before {
-        if !after.contains(line) {
-            out += &format!("-{line}\n");
-        }
-    }
-    for line in &after {
-        if !before.contains(line) {
-            out += &format!("+{line}\n");
-        }
-    }
-    out
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .header("before", "after")
+        .to_string()
 }
