@@ -258,10 +258,21 @@ impl GitRepo {
     fn network_error(&self, what: &str, remote: &str, ran: &Ran) -> Error {
         let text = ran.message();
         let hint = if text.contains("Host key verification failed") {
+            let url = self.remote_url(remote).unwrap_or_default();
+            let (host, port) = ssh_host(&url).unwrap_or(("<host>".to_string(), None));
             if text.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
-                "the server's host key changed: if the change is expected, remove the old key (`ssh-keygen -R <host>`), check the new key's fingerprint and add it to ~/.ssh/known_hosts".to_string()
+                let entry = match port {
+                    Some(port) => format!("'[{host}]:{port}'"),
+                    None => host,
+                };
+                format!(
+                    "the server's host key changed: if the change is expected, remove the old key (`ssh-keygen -R {entry}`), check the new key's fingerprint with the server's admin and add it to ~/.ssh/known_hosts"
+                )
             } else {
-                "the server's host key is not in your known_hosts (~/.ssh/known_hosts, or the UserKnownHostsFile your ssh config names): check its fingerprint, then add it, e.g. `ssh-keyscan -p <port> <host> >> ~/.ssh/known_hosts`".to_string()
+                let port = port.map(|p| format!("-p {p} ")).unwrap_or_default();
+                format!(
+                    "the server's host key is not in your known_hosts (~/.ssh/known_hosts, or the UserKnownHostsFile your ssh config names): fetch it with `ssh-keyscan {port}{host} >> ~/.ssh/known_hosts`, then check its fingerprint (`ssh-keygen -lf ~/.ssh/known_hosts`) against the one the server's admin gives you"
+                )
             }
         } else if text.contains("Permission denied")
             || text.contains("Authentication failed")
@@ -291,6 +302,38 @@ fn is_remote_progress(line: &str) -> bool {
     ]
     .iter()
     .any(|p| line.trim_start().starts_with(p))
+}
+
+/// The host and port an ssh remote URL names (`ssh://user@host:port/path` or scp-like
+/// `user@host:path`), for the known_hosts lines a refusal names; `None` for other transports.
+fn ssh_host(url: &str) -> Option<(String, Option<u16>)> {
+    let url = super::redact::strip_credentials(url);
+    if let Some(rest) = url
+        .strip_prefix("ssh://")
+        .or_else(|| url.strip_prefix("git+ssh://"))
+        .or_else(|| url.strip_prefix("ssh+git://"))
+    {
+        let authority = rest.split('/').next()?;
+        let host_port = authority.rsplit('@').next()?;
+        if let Some(inner) = host_port.strip_prefix('[') {
+            // [::1]:22
+            let (host, after) = inner.split_once(']')?;
+            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+            return Some((host.to_string(), port));
+        }
+        return Some(match host_port.split_once(':') {
+            Some((host, port)) => (host.to_string(), port.parse().ok()),
+            None => (host_port.to_string(), None),
+        });
+    }
+    if url.contains("://") {
+        return None;
+    }
+    let (user_host, _) = url.split_once(':')?;
+    if user_host.contains('/') || user_host.is_empty() {
+        return None;
+    }
+    Some((user_host.rsplit('@').next()?.to_string(), None))
 }
 
 /// `NAME` is a plain environment variable name (it is spliced into a shell helper).
@@ -368,6 +411,24 @@ mod tests {
         );
         assert_eq!(review_url("/srv/git/platform.git", "b", "main"), None);
         assert_eq!(review_url("file:///srv/platform.git", "b", "main"), None);
+    }
+
+    #[test]
+    fn ssh_hosts_for_known_hosts_hints() {
+        assert_eq!(
+            ssh_host("ssh://git@127.0.0.1:2222/srv/r.git"),
+            Some(("127.0.0.1".into(), Some(2222)))
+        );
+        assert_eq!(
+            ssh_host("git@github.com:acme/platform.git"),
+            Some(("github.com".into(), None))
+        );
+        assert_eq!(
+            ssh_host("ssh://git@[::1]:22/r.git"),
+            Some(("::1".into(), Some(22)))
+        );
+        assert_eq!(ssh_host("https://github.com/acme/p.git"), None);
+        assert_eq!(ssh_host("/srv/git/platform.git"), None);
     }
 
     #[test]

@@ -475,12 +475,18 @@ impl Drop for Gpg<'_> {
     }
 }
 
+/// gpg must be there (`.ci/run` installs gnupg): a signing test that skipped itself would pass
+/// without judging anything.
+fn require_gpg() {
+    assert!(
+        find_in_path("gpg").is_some(),
+        "gpg is not installed (apt-get install gnupg); .ci/run installs it"
+    );
+}
+
 #[test]
 fn commit_gpgsign_with_an_openpgp_key_signs_the_commit() {
-    if find_in_path("gpg").is_none() {
-        eprintln!("gpg is not installed: skipping the openpgp signing test");
-        return;
-    }
+    require_gpg();
     let world = World::new();
     world.platform_with_remote();
     let gnupg = world.home().join(".gnupg");
@@ -512,6 +518,30 @@ fn commit_gpgsign_with_an_openpgp_key_signs_the_commit() {
         text(&verify.stderr).contains("Good signature from \"Test Author <test@example.com>\""),
         "{}",
         text(&verify.stderr)
+    );
+    drop(gpg);
+}
+
+#[test]
+fn an_openpgp_signing_key_that_is_missing_fails_before_anything_is_committed() {
+    require_gpg();
+    let world = World::new();
+    world.platform_with_remote();
+    let gnupg = world.home().join(".gnupg");
+    std::fs::create_dir_all(&gnupg).unwrap();
+    std::fs::set_permissions(&gnupg, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let gpg = Gpg { world: &world };
+    world.git(&["config", "user.signingkey", "nobody@example.com"]);
+    world.git(&["config", "commit.gpgsign", "true"]);
+    let before = Before::take(&world);
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "1", "--tier", "free"]),
+        3,
+    );
+    assert!(out.contains("sign"), "says signing failed: {out}");
+    before.unchanged(
+        &world,
+        &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
     );
     drop(gpg);
 }
@@ -849,6 +879,96 @@ fn a_merge_in_progress_is_refused_before_anything_is_written() {
         &world,
         &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1],
     );
+}
+
+/// A clone whose `main` and a `topic` branch both changed `notes.txt`, main pushed; HEAD on main.
+fn world_with_conflicting_topic() -> World {
+    let world = World::new();
+    world.platform_with_remote();
+    world.git(&["switch", "-q", "-c", "topic"]);
+    world.write("notes.txt", "topic\n");
+    world.git(&["add", "notes.txt"]);
+    world.git(&["commit", "-qm", "topic notes"]);
+    world.git(&["switch", "-q", "main"]);
+    world.write("notes.txt", "main\n");
+    world.git(&["add", "notes.txt"]);
+    world.git(&["commit", "-qm", "main notes"]);
+    world.git(&["push", "-q", "origin", "main"]);
+    world
+}
+
+/// `create-guild 1` exits 3 naming `what` and `fix`, and changes nothing.
+fn refused_while_in_progress(world: &World, what: &str, fix: &str) {
+    let before = Before::take(world);
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "1", "--tier", "free"]),
+        3,
+    );
+    assert!(out.contains(what), "{out}");
+    assert!(out.contains(fix), "the fix: {out}");
+    before.unchanged(world, &[GUILD_1, ISOLATION_1, OVERLAY_1, LEADER_ELECTION_1]);
+}
+
+#[test]
+fn a_cherry_pick_in_progress_is_refused_before_anything_is_written() {
+    let world = world_with_conflicting_topic();
+    let pick = world.git_in(&world.platform(), &["cherry-pick", "topic"]);
+    assert!(
+        !pick.status.success(),
+        "the cherry-pick stops on the conflict"
+    );
+    assert!(world.platform().join(".git/CHERRY_PICK_HEAD").exists());
+    refused_while_in_progress(
+        &world,
+        "a cherry-pick is in progress",
+        "git cherry-pick --abort",
+    );
+    assert!(
+        world.platform().join(".git/CHERRY_PICK_HEAD").exists(),
+        "left as it was"
+    );
+}
+
+#[test]
+fn a_revert_in_progress_is_refused_before_anything_is_written() {
+    let world = world_with_conflicting_topic();
+    // Reverting "main notes" while the work tree's notes.txt is edited again conflicts.
+    world.write("notes.txt", "main, edited\n");
+    world.git(&["commit", "-qam", "edit notes"]);
+    world.git(&["push", "-q", "origin", "main"]);
+    let revert = world.git_in(&world.platform(), &["revert", "--no-edit", "HEAD~1"]);
+    assert!(!revert.status.success(), "the revert stops on the conflict");
+    assert!(world.platform().join(".git/REVERT_HEAD").exists());
+    refused_while_in_progress(&world, "a revert is in progress", "git revert --abort");
+}
+
+#[test]
+fn a_bisect_in_progress_is_refused_before_anything_is_written() {
+    let world = world_with_conflicting_topic();
+    world.git(&["bisect", "start"]);
+    world.git(&["bisect", "bad", "HEAD"]);
+    assert!(world.platform().join(".git/BISECT_LOG").exists());
+    refused_while_in_progress(&world, "a bisect is in progress", "git bisect reset");
+}
+
+#[test]
+fn an_unborn_branch_is_refused_outside_init() {
+    let world = World::new();
+    world.platform_with_remote();
+    // A new branch with no commit yet, holding the same files (staged, as after a fresh `git init`).
+    world.git(&["checkout", "-q", "--orphan", "fresh"]);
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "1", "--tier", "free", "--offline"]),
+        3,
+    );
+    assert!(
+        out.contains("the current branch has no commit yet"),
+        "{out}"
+    );
+    assert!(out.contains("tenantctl init"), "the fix: {out}");
+    assert!(!world.platform().join(GUILD_1).exists());
+    let head = world.git_in(&world.platform(), &["rev-parse", "--verify", "-q", "HEAD"]);
+    assert!(!head.status.success(), "still no commit on the new branch");
 }
 
 #[test]

@@ -439,3 +439,254 @@ fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_comma
     assert_linear(&world);
     assert_remote_renders_to_itself(&world, "fresh");
 }
+
+/// A pre-receive hook on the world's remote that, while a push is being received, lets the
+/// clone `other` push first (`script` says what it pushes), outside the quarantine git gives
+/// the hook: the push being received then finds `main` moved, the same race as two writers
+/// pushing at once, made deterministic. `once`: only for the first push.
+fn let_another_writer_in_first(world: &World, other: &Path, script: &str, once: bool) {
+    let marker = world.path().join("raced");
+    let guard = if once {
+        format!(
+            "[ -e '{m}' ] && exit 0\ntouch '{m}'\n",
+            m = marker.display()
+        )
+    } else {
+        String::new()
+    };
+    let hook = world.remote().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat >/dev/null\n[ -n \"$TENANTCTL_TEST_RACING\" ] && exit 0\n{guard}\
+             cd '{other}' || exit 1\n\
+             env -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES -u GIT_DIR \
+             TENANTCTL_TEST_RACING=1 sh -c '{script}' >&2 || exit 1\nexit 0\n",
+            other = other.display(),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_replayed_create_renders_with_the_config_another_writer_pushed_meanwhile() {
+    let world = World::new();
+    world.platform_with_remote();
+    let other = clones(&world, 1).remove(0);
+    // The other writer changes the free tier's bot limit and renders it: every free overlay,
+    // guild 1's included, must now carry 150m.
+    let config = std::fs::read_to_string(other.join("tenantctl.yaml")).unwrap();
+    let edited = config.replacen(
+        "discord_cpu_limit: \"100m\"",
+        "discord_cpu_limit: \"150m\"",
+        1,
+    );
+    assert_ne!(config, edited);
+    std::fs::write(other.join("tenantctl.yaml"), edited).unwrap();
+    ok(&world.tenantctl_in(&other, &["render"]));
+    let committed = world.git_in(&other, &["commit", "-qam", "Free bots get 150m"]);
+    assert!(committed.status.success(), "{}", text(&committed.stderr));
+    let_another_writer_in_first(&world, &other, "git push -q origin HEAD:main", true);
+
+    let out = ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    assert!(
+        world.path().join("raced").exists(),
+        "the hook let the other writer in: {out}"
+    );
+    let subjects = world.git_in(&world.remote(), &["log", "--format=%s", "main"]);
+    let subjects = text(&subjects.stdout);
+    let mut lines = subjects.lines();
+    assert_eq!(lines.next(), Some("Add guild 1 (free)"), "{subjects}");
+    assert!(
+        subjects.contains("Free bots get 150m"),
+        "the other writer's commit is under ours: {subjects}"
+    );
+    assert_linear(&world);
+    let overlay = world.remote_file("kustomize/guilds/guild-1/kustomization.yaml");
+    let patches = world
+        .remote_files()
+        .into_iter()
+        .filter(|p| p.starts_with("kustomize/guilds/guild-1/"))
+        .map(|p| world.remote_file(&p))
+        .collect::<String>();
+    assert!(
+        patches.contains("150m"),
+        "guild 1 was rendered with the config on the remote's new head:\n{overlay}\n{patches}"
+    );
+    assert_eq!(
+        world.git(&["rev-parse", "HEAD"]),
+        text(&world.git_in(&world.remote(), &["rev-parse", "main"]).stdout),
+        "the local branch ends where the push went"
+    );
+    assert_remote_renders_to_itself(&world, "fresh");
+}
+
+#[test]
+fn a_remote_that_keeps_moving_gives_up_after_push_attempts_and_pushes_nothing() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write(
+        "tenantctl.yaml",
+        &world
+            .read("tenantctl.yaml")
+            .replace("git:\n", "git:\n  pushAttempts: 2\n"),
+    );
+    world.git(&["commit", "-qam", "two push attempts"]);
+    ok(&world.tenantctl(&["push"]));
+    let other = clones(&world, 1).remove(0);
+    // Every push tenantctl makes finds one more commit of the other writer's there first.
+    let_another_writer_in_first(
+        &world,
+        &other,
+        "git commit -q --allow-empty -m meanwhile && git push -q origin HEAD:main",
+        false,
+    );
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "1", "--tier", "free"]),
+        3,
+    );
+    assert!(out.contains("kept moving"), "{out}");
+    assert!(
+        out.contains("git.pushAttempts"),
+        "says what to change: {out}"
+    );
+    assert!(!remote_guilds(&world).contains(&"1".to_string()));
+    let meanwhile = world.git_in(&world.remote(), &["log", "--format=%s", "main"]);
+    assert_eq!(
+        text(&meanwhile.stdout).matches("meanwhile").count(),
+        2,
+        "one attempt per configured push attempt"
+    );
+    assert!(!world.platform().join("guilds/guild-1.yaml").exists());
+    assert_eq!(
+        world.git(&["status", "--porcelain"]),
+        "",
+        "nothing left behind"
+    );
+}
+
+#[test]
+fn offline_commits_on_the_local_branch_and_never_touches_the_remote() {
+    let world = World::new();
+    world.platform_with_remote();
+    let before = text(&world.git_in(&world.remote(), &["rev-parse", "main"]).stdout);
+    // A remote that cannot be reached: --offline must not even try.
+    world.git(&["remote", "set-url", "origin", "/nonexistent/remote.git"]);
+    let out = ok(&world.tenantctl(&["create-guild", "1", "--tier", "free", "--offline"]));
+    assert!(
+        !out.contains("nonexistent"),
+        "no fetch or push was tried: {out}"
+    );
+    assert_eq!(
+        world.git(&["log", "-1", "--format=%s"]).trim(),
+        "Add guild 1 (free)"
+    );
+    assert_eq!(world.git(&["status", "--porcelain"]), "");
+    assert_eq!(
+        text(&world.git_in(&world.remote(), &["rev-parse", "main"]).stdout),
+        before,
+        "the remote is untouched"
+    );
+}
+
+#[test]
+fn a_real_holder_of_the_clone_lock_is_named_and_waited_for() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write(
+        "tenantctl.yaml",
+        &world
+            .read("tenantctl.yaml")
+            .replace("git:\n", "git:\n  lockTimeoutSeconds: 2\n"),
+    );
+    world.git(&["commit", "-qam", "lock timeout 2 s"]);
+    ok(&world.tenantctl(&["push"]));
+    // The first tenantctl stops in its pre-commit hook, holding the clone lock, until told.
+    let go = world.path().join("go");
+    let hook = world.platform().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\n",
+            go = go.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let first = spawn(
+        &world,
+        &world.platform(),
+        &["create-guild", "1", "--tier", "free"],
+    );
+    let first_pid = first.id();
+    let lock = world.platform().join(".git/tenantctl.lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains(&first_pid.to_string())) {
+        assert!(
+            Instant::now() < deadline,
+            "the first command never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    let out = fails_with(
+        &world.tenantctl(&["create-guild", "2", "--tier", "free"]),
+        3,
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2),
+        "waited the configured 2 s: {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    assert!(
+        out.contains(&format!("pid {first_pid}")),
+        "names the holder: {out}"
+    );
+    assert!(out.contains("create-guild"), "and what it runs: {out}");
+    assert!(!world.platform().join("guilds/guild-2.yaml").exists());
+    std::fs::write(&go, "").unwrap();
+    ok(&output_of(first));
+    assert!(remote_guilds(&world).contains(&"1".to_string()));
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "free"]));
+}
+
+#[test]
+fn an_uncommitted_schema_edit_is_not_used_for_the_commit() {
+    let world = World::new();
+    world.platform_with_remote();
+    // A schema edit that would refuse every free guild: the commit is judged by the committed
+    // schema, and the edit stays in the work tree, named.
+    let path = "schemas/guild.schema.json";
+    let schema = world.read(path);
+    let edited = schema.replacen("\"^[a-z][a-z0-9-]{0,30}$\"", "\"^pro$\"", 1);
+    assert_ne!(schema, edited, "the edit changes the tier enum");
+    world.write(path, &edited);
+    let out = ok(&world.tenantctl(&["create-guild", "9", "--tier", "free"]));
+    assert!(out.contains(path), "says what it left out: {out}");
+    let committed = world.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!committed.contains(path), "{committed}");
+    assert_eq!(world.read(path), edited, "the edit is still there");
+    assert_remote_renders_to_itself(&world, "fresh");
+}
+
+#[test]
+fn pushing_to_a_branch_argo_cd_does_not_track_says_so() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write(
+        "tenantctl.yaml",
+        &world
+            .read("tenantctl.yaml")
+            .replace("targetRevision: HEAD", "targetRevision: production"),
+    );
+    world.git(&["commit", "-qam", "Argo CD deploys production"]);
+    ok(&world.tenantctl(&["render"]));
+    world.git(&["commit", "-qam", "Render for production"]);
+    let out = ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    assert!(
+        out.contains("this goes to main, but Argo CD deploys production"),
+        "{out}"
+    );
+}
