@@ -248,6 +248,70 @@ fn verbose_output_and_the_pushed_line_mask_the_password_in_the_remote_url() {
     );
 }
 
+#[test]
+fn a_review_branch_on_a_forge_remote_prints_the_pull_request_url() {
+    let world = world_with_git_settings("");
+    let sshd = Sshd::start(&world);
+    // The remote is reached as `github.test` (a forge's name), which ssh maps to the local sshd:
+    // the URL tenantctl prints is the forge's compare page for the new branch.
+    let known_hosts = sshd.dir.join("forge.known_hosts");
+    // Which name ssh looks the key up under differs between versions: trust it under both.
+    let line = sshd.known_hosts_line();
+    std::fs::write(
+        &known_hosts,
+        format!("{line}{}", line.replace("[127.0.0.1]", "[github.test]")),
+    )
+    .unwrap();
+    let config = sshd.dir.join("forge.ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host github.test\n  HostName 127.0.0.1\n  UserKnownHostsFile {}\n  \
+             GlobalKnownHostsFile /dev/null\n  CheckHostIP no\n  IdentityFile {}\n  \
+             IdentitiesOnly yes\n  IdentityAgent none\n  LogLevel ERROR\n",
+            known_hosts.display(),
+            sshd.client_key().display()
+        ),
+    )
+    .unwrap();
+    use_ssh_config(&world, &config);
+    let url = sshd
+        .url(&world.remote())
+        .replace("127.0.0.1", "github.test");
+    set_origin(&world, &url);
+    let before = remote_main(&world);
+    let out = ok(&world.tenantctl(&[
+        "create-guild",
+        "1",
+        "--tier",
+        "free",
+        "--branch",
+        "tenantctl/{operation}-{id}",
+    ]));
+    let path = world
+        .remote()
+        .to_str()
+        .unwrap()
+        .trim_start_matches('/')
+        .trim_end_matches(".git")
+        .to_string();
+    assert!(
+        out.contains(&format!(
+            "open the pull request: https://github.test/{path}/compare/main...tenantctl/create-guild-1?expand=1"
+        )),
+        "{out}"
+    );
+    assert_eq!(remote_main(&world), before, "main is unchanged");
+    let branch = world.git_in(
+        &world.remote(),
+        &["rev-parse", "--verify", "tenantctl/create-guild-1"],
+    );
+    assert!(
+        branch.status.success(),
+        "the review branch is on the remote"
+    );
+}
+
 fn world_with_token_settings() -> World {
     world_with_git_settings(&format!("  tokenEnv: {TOKEN_ENV}\n  tokenUsername: ci\n"))
 }
