@@ -54,13 +54,10 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
             "clusters": !model.config.clusters.is_empty(),
             // Filled in by Argo CD from each guild file: the project of the file's tier.
             "project": projects.guild_project("{{ .tier }}"),
-            "shards": shard_facts(
-                &model.config.argocd.application_set_name,
+            "shards": shard_facts(guild_shards(
+                &model.config,
                 &model.guilds.keys().map(String::as_str).collect::<Vec<_>>(),
-                &shard::GUILD_ID_ALPHABET,
-                model.config.argocd.shard_size,
-                |glob| format!("{}/guild-{glob}.yaml", crate::load::GUILDS_DIR),
-            ),
+            )),
         }),
     )?;
     files.insert(APPLICATION_SET_PATH.to_string(), text);
@@ -96,13 +93,10 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         "clusters": !model.config.clusters.is_empty(),
         "tenants": model.config.tenants,
         "project": projects.tenant_project("{{ .tenant_type }}"),
-        "shards": shard_facts(
-            &model.config.tenants.application_set_name,
+        "shards": shard_facts(tenant_shards(
+            &model.config,
             &model.tenants.keys().map(String::as_str).collect::<Vec<_>>(),
-            &shard::TENANT_ID_ALPHABET,
-            model.config.argocd.shard_size,
-            |glob| format!("{}/{glob}/params.yaml", tenant::TENANT_OVERLAYS_DIR),
-        ),
+        )),
     });
     let text = templates.render(crate::embedded::TENANTS_APPLICATION_SET.path, context)?;
     files.insert(TENANTS_APPLICATION_SET_PATH.to_string(), text);
@@ -113,19 +107,49 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
     Ok(files)
 }
 
-/// The shards of one ApplicationSet as the templates use them: a name and generator paths each.
-fn shard_facts(
+/// The guilds' ApplicationSets: each shard's name and generator paths, as rendered. Validation
+/// compares these names too (E335), so it must use the same function as rendering.
+pub fn guild_shards(config: &crate::config::Config, ids: &[&str]) -> Vec<(String, shard::Shard)> {
+    named_shards(
+        &config.argocd.application_set_name,
+        ids,
+        &shard::GUILD_ID_ALPHABET,
+        config.argocd.shard_size,
+        |glob| format!("{}/guild-{glob}.yaml", crate::load::GUILDS_DIR),
+    )
+}
+
+/// The tenants' ApplicationSets: each shard's name and generator paths, as rendered.
+pub fn tenant_shards(config: &crate::config::Config, ids: &[&str]) -> Vec<(String, shard::Shard)> {
+    named_shards(
+        &config.tenants.application_set_name,
+        ids,
+        &shard::TENANT_ID_ALPHABET,
+        config.argocd.shard_size,
+        |glob| format!("{}/{glob}/params.yaml", tenant::TENANT_OVERLAYS_DIR),
+    )
+}
+
+fn named_shards(
     name: &str,
     ids: &[&str],
     alphabet: &[char],
     size: u32,
     path: impl Fn(&str) -> String,
-) -> serde_json::Value {
+) -> Vec<(String, shard::Shard)> {
     let shards = shard::shards(ids, alphabet, size as usize, path);
     let count = shards.len();
     shards
         .into_iter()
         .enumerate()
-        .map(|(i, s)| json!({ "name": shard::shard_name(name, i, count), "paths": s.paths, "count": s.count }))
+        .map(|(i, s)| (shard::shard_name(name, i, count), s))
+        .collect()
+}
+
+/// The shards of one ApplicationSet as the templates use them: a name and generator paths each.
+fn shard_facts(shards: Vec<(String, shard::Shard)>) -> serde_json::Value {
+    shards
+        .into_iter()
+        .map(|(name, s)| json!({ "name": name, "paths": s.paths, "count": s.count }))
         .collect()
 }

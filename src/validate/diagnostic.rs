@@ -56,6 +56,8 @@ pub mod code {
     pub const NAMESPACE_OF_GUILD: &str = "E332";
     pub const DESTINATION_NOT_PERMITTED: &str = "E333";
     pub const TEMPLATE_DELIMITERS: &str = "E334";
+    /// Two rendered ApplicationSets (shards included) or AppProjects with one name, or an
+    /// AppProject named `default`.
     pub const DUPLICATE_ARGO_NAME: &str = "E335";
     pub const DUPLICATE_APPLICATION: &str = "E336";
     pub const UNSUPPORTED_TEMPLATE: &str = "E337";

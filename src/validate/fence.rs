@@ -154,23 +154,98 @@ pub fn config_fence_rules(file: &str, document: &Document, config: &Config) -> V
             );
         }
     }
-    if argocd.application_set_name == config.tenants.application_set_name {
+    if argocd.project != "default" {
         out.push(
-            Diagnostic::error(
+            Diagnostic::warning(
                 file,
-                document.value_position("/tenants/applicationSetName"),
-                code::DUPLICATE_ARGO_NAME,
-                format!(
-                    "the guilds' and the tenants' ApplicationSets are both named `{}`: the second would replace the first in the cluster",
-                    argocd.application_set_name
-                ),
+                document.value_position("/argocd/project"),
+                code::PROJECT_UNUSED,
+                "argocd.project is no longer used: each Application is in the AppProject of its tier or tenant type",
             )
-            .with_hint("give tenants.applicationSetName another name"),
+            .with_hint("remove argocd.project; name the projects with argocd.projects.guildName and tenantName"),
         );
     }
+    out
+}
+
+/// Names Argo CD keeps one object per: every rendered ApplicationSet (each shard counts, so
+/// `frolf-bot-guilds-1` of a sharded guilds' set meets a tenants' set of that name) and every
+/// AppProject (of the configured tiers and tenant types and of the types tenants use). A second
+/// object of one name silently replaces the first in the cluster (E335); an AppProject named
+/// `default` would redefine Argo CD's own project, which allows everything.
+pub fn argo_name_rules<'a>(
+    file: &str,
+    document: &Document,
+    config: &Config,
+    guild_ids: &[&str],
+    tenants: impl Iterator<Item = &'a Tenant>,
+) -> Vec<Diagnostic> {
+    let tenants: Vec<&Tenant> = tenants.collect();
+    let tenant_ids: Vec<&str> = tenants.iter().map(|t| t.spec.tenant_id.as_str()).collect();
+    let mut out = Vec::new();
+    let guild_sets = crate::render::guild_shards(config, guild_ids);
+    let tenant_sets = crate::render::tenant_shards(config, &tenant_ids);
+    let describe = |which: &str, key: &str, index: usize, count: usize| {
+        if count > 1 {
+            format!("shard {} of {count} of the {which}' set ({key})", index + 1)
+        } else {
+            format!("the {which}' set ({key})")
+        }
+    };
+    let mut sets: Vec<(String, String, &str)> = Vec::new();
+    for (index, (name, _)) in guild_sets.iter().enumerate() {
+        let what = describe(
+            "guilds",
+            "argocd.applicationSetName",
+            index,
+            guild_sets.len(),
+        );
+        sets.push((name.clone(), what, "/argocd/applicationSetName"));
+    }
+    for (index, (name, _)) in tenant_sets.iter().enumerate() {
+        let what = describe(
+            "tenants",
+            "tenants.applicationSetName",
+            index,
+            tenant_sets.len(),
+        );
+        sets.push((name.clone(), what, "/tenants/applicationSetName"));
+    }
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, what, pointer) in &sets {
+        match seen.get(name.as_str()) {
+            Some(first) => out.push(
+                Diagnostic::error(
+                    file,
+                    document.value_position(pointer),
+                    code::DUPLICATE_ARGO_NAME,
+                    format!(
+                        "two ApplicationSets would be named `{name}`: {first} and {what}; the second would replace the first in the cluster"
+                    ),
+                )
+                .with_hint("give argocd.applicationSetName and tenants.applicationSetName names that no shard suffix (-1, -2, ...) can make equal"),
+            ),
+            None => {
+                seen.insert(name, what);
+            }
+        }
+    }
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for project in app_projects(config, std::iter::empty()) {
-        if let Some(first) = seen.get(&project.name) {
+    for project in app_projects(config, tenants.into_iter()) {
+        if project.name == "default" {
+            out.push(
+                Diagnostic::error(
+                    file,
+                    document.value_position("/argocd/projects"),
+                    code::DUPLICATE_ARGO_NAME,
+                    format!(
+                        "an AppProject would be named `default` ({}): that is Argo CD's own project, which allows every destination, source and kind",
+                        project.description
+                    ),
+                )
+                .with_hint("keep a prefix in argocd.projects.guildName and tenantName, e.g. guilds-{tier} and tenants-{type}"),
+            );
+        } else if let Some(first) = seen.get(&project.name) {
             out.push(
                 Diagnostic::error(
                     file,
@@ -183,30 +258,9 @@ pub fn config_fence_rules(file: &str, document: &Document, config: &Config) -> V
                 )
                 .with_hint("make argocd.projects.guildName and tenantName differ, e.g. guilds-{tier} and tenants-{type}"),
             );
-        } else if project.name == "default" {
-            out.push(
-                Diagnostic::error(
-                    file,
-                    document.value_position("/argocd/projects"),
-                    code::DUPLICATE_ARGO_NAME,
-                    "an AppProject would be named `default`, Argo CD's own project that allows everything",
-                )
-                .with_hint("keep a prefix in argocd.projects.guildName and tenantName"),
-            );
         } else {
             seen.insert(project.name.clone(), project.description.clone());
         }
-    }
-    if argocd.project != "default" {
-        out.push(
-            Diagnostic::warning(
-                file,
-                document.value_position("/argocd/project"),
-                code::PROJECT_UNUSED,
-                "argocd.project is no longer used: each Application is in the AppProject of its tier or tenant type",
-            )
-            .with_hint("remove argocd.project; name the projects with argocd.projects.guildName and tenantName"),
-        );
     }
     out
 }

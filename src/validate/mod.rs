@@ -156,6 +156,16 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
         }
         diagnostics.extend(duplicate_budgets(snapshot, config));
         if let Ok(document) = &snapshot.config.parsed {
+            let guild_ids: Vec<&str> = guilds.iter().map(|(_, g)| g.guild_id.as_str()).collect();
+            diagnostics.extend(fence::argo_name_rules(
+                &snapshot.config.path,
+                document,
+                config,
+                &guild_ids,
+                tenants.iter().map(|(_, _, t)| t),
+            ));
+        }
+        if let Ok(document) = &snapshot.config.parsed {
             diagnostics.extend(placement::capacity_rules(
                 &snapshot.config.path,
                 document,

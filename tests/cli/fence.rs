@@ -228,6 +228,63 @@ fn two_application_sets_with_one_name_are_refused() {
     assert!(out.contains("E335"), "{out}");
 }
 
+/// Renames tier `from` to `to` in tenantctl.yaml and its overlay folder, so the repo stays
+/// valid apart from what the test is about.
+fn rename_tier(world: &World, from: &str, to: &str) {
+    let config = world.read("tenantctl.yaml");
+    assert!(config.contains(&format!("\n  {from}:\n")), "{config}");
+    world.write(
+        "tenantctl.yaml",
+        &config.replacen(&format!("\n  {from}:\n"), &format!("\n  {to}:\n"), 1),
+    );
+    std::fs::rename(
+        world.platform().join("kustomize").join(from),
+        world.platform().join("kustomize").join(to),
+    )
+    .unwrap();
+}
+
+#[test]
+fn two_app_projects_with_one_name_are_refused() {
+    let world = World::new();
+    world.platform_with_remote();
+    // A guild tier named like a tenant type, with guild projects named like tenant projects:
+    // both would be `tenants-staging`.
+    rename_tier(&world, "pro", "staging");
+    let renamed = world.read("tenantctl.yaml");
+    world.set_argocd_setting("  projects:\n    guildName: \"tenants-{tier}\"\n");
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("E335") && out.contains("two AppProjects would be named `tenants-staging`"),
+        "{out}"
+    );
+    // The same tier with the default project names is fine: the clash alone failed it.
+    world.write("tenantctl.yaml", &renamed);
+    ok(&world.tenantctl(&["render"]));
+    ok(&world.tenantctl(&["validate"]));
+}
+
+#[test]
+fn an_app_project_named_default_is_refused() {
+    let world = World::new();
+    world.platform_with_remote();
+    rename_tier(&world, "free", "efault");
+    world.set_argocd_setting("  projects:\n    guildName: \"d{tier}\"\n");
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("E335") && out.contains("an AppProject would be named `default`"),
+        "{out}"
+    );
+    let out = fails_with(&world.tenantctl(&["render"]), 1);
+    assert!(out.contains("E335"), "render refuses too: {out}");
+    assert!(
+        !world
+            .read("kustomize/argocd/appprojects.yaml")
+            .contains("name: default"),
+        "nothing rendered"
+    );
+}
+
 #[test]
 fn guild_overlays_hold_quota_limits_and_network_policy_free_smaller_than_pro() {
     let world = World::new();

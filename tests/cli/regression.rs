@@ -752,6 +752,30 @@ fn two_application_sets_could_share_a_name_and_replace_each_other() {
 }
 
 #[test]
+fn a_shard_of_the_guilds_application_set_could_share_the_tenants_sets_name() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    world.set_argocd_setting("  shardSize: 1\n");
+    world.set_tenant_settings("  applicationSetName: frolf-bot-guilds-1\n");
+    // One guild, one shard: the guilds' set keeps its own name, nothing clashes.
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    ok(&world.tenantctl(&["validate"]));
+    // A second guild splits the guilds' set into frolf-bot-guilds-1 and -2: the first is the
+    // tenants' set's name, and one would replace the other in the cluster.
+    world.write("guilds/guild-2.yaml", "guild_id: \"2\"\ntier: free\n");
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("E335")
+            && out.contains("two ApplicationSets would be named `frolf-bot-guilds-1`")
+            && out.contains("shard 1 of 2"),
+        "{out}"
+    );
+    let out = fails_with(&world.tenantctl(&["render", "--no-commit"]), 1);
+    assert!(out.contains("E335"), "render refuses too: {out}");
+}
+
+#[test]
 fn deploy_applicationset_applied_only_the_guilds_application_set() {
     let world = World::new();
     world.platform_with_remote();
