@@ -159,6 +159,7 @@ pub fn preview_in(view: &dyn RepoView) -> Result<Preview> {
         app.permitted = app.refused.is_none();
     }
     let mut problems = drop_duplicates(&mut apps);
+    problems.extend(shared_namespaces(&apps));
     problems.extend(oversized(view, &sets)?);
     apps.sort_by(|a, b| (&a.application_set, &a.name).cmp(&(&b.application_set, &b.name)));
     Ok(Preview {
@@ -228,6 +229,48 @@ fn drop_duplicates(apps: &mut Vec<GeneratedApp>) -> Vec<Diagnostic> {
         }
     }
     apps.retain(|app| sources[&app.name].len() < 2);
+    problems
+}
+
+/// Applications deploying into one namespace of one cluster (E360). Argo CD refuses neither:
+/// a project allows a namespace glob (`tenant-*`) to every Application in it, so a hand-edited
+/// `params.yaml` naming another tenant's namespace passes its project, and both Applications
+/// then manage (and prune) the one namespace. Clusters are compared as the Applications name
+/// them (a server URL, or an Argo CD cluster name).
+fn shared_namespaces(apps: &[GeneratedApp]) -> Vec<Diagnostic> {
+    let mut by_destination: std::collections::BTreeMap<(&str, &str), Vec<&GeneratedApp>> =
+        Default::default();
+    for app in apps {
+        by_destination
+            .entry((app.cluster.as_str(), app.namespace.as_str()))
+            .or_default()
+            .push(app);
+    }
+    let mut problems = Vec::new();
+    for ((cluster, namespace), sharing) in by_destination {
+        if sharing.len() < 2 {
+            continue;
+        }
+        let named: Vec<String> = sharing
+            .iter()
+            .map(|app| format!("{} (from {})", app.name, app.source_file))
+            .collect();
+        let all = if sharing.len() == 2 { "both" } else { "all" };
+        for app in &sharing {
+            problems.push(
+                Diagnostic::error(
+                    &app.source_file,
+                    at_start(),
+                    code::SHARED_NAMESPACE,
+                    format!(
+                        "the Applications {} {all} deploy into namespace `{namespace}` on {cluster}: Argo CD would let {all} manage it",
+                        named.join(" and ")
+                    ),
+                )
+                .with_hint("each guild and tenant has a namespace of its own: run `tenantctl render` to undo a hand edit of a generated file, or change the namespace in the guild or tenant file"),
+            );
+        }
+    }
     problems
 }
 

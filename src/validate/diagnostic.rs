@@ -81,6 +81,8 @@ pub mod code {
     pub const CLUSTER_FULL: &str = "E346";
     /// A PodDisruptionBudget in a tier overlay that tenantctl now renders per guild.
     pub const DUPLICATE_DISRUPTION_BUDGET: &str = "E347";
+    /// Two generated Applications deploying into one namespace of one cluster.
+    pub const SHARED_NAMESPACE: &str = "E360";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";

@@ -776,6 +776,60 @@ fn a_shard_of_the_guilds_application_set_could_share_the_tenants_sets_name() {
 }
 
 #[test]
+fn a_params_file_sending_a_tenant_into_another_tenants_namespace_was_only_out_of_date() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-b", "--type", "staging"]));
+    let out = world.tenantctl(&["apps"]);
+    assert!(!text(&out.stderr).contains("E360"), "{}", text(&out.stderr));
+    ok(&out);
+    // By hand, bypassing tenantctl, committed: shop-a's Application now deploys into shop-b's
+    // namespace, which the staging project's `tenant-*` permits.
+    let params = world.read("kustomize/tenants/shop-a/params.yaml");
+    assert!(
+        params.contains("namespace: \"tenant-shop-a-staging\""),
+        "{params}"
+    );
+    world.write(
+        "kustomize/tenants/shop-a/params.yaml",
+        &params.replace("tenant-shop-a-staging", "tenant-shop-b-staging"),
+    );
+    world.git(&["commit", "-qam", "planted by hand"]);
+    let both = [
+        "tenant-shop-a (from kustomize/tenants/shop-a/params.yaml)",
+        "tenant-shop-b (from kustomize/tenants/shop-b/params.yaml)",
+    ];
+    let out = fails_with(&world.tenantctl(&["apps", "--output", "json"]), 1);
+    assert!(
+        out.contains("E360")
+            && out.contains("namespace `tenant-shop-b-staging`")
+            && out.contains("Argo CD would let both manage it")
+            && both.iter().all(|app| out.contains(app)),
+        "{out}"
+    );
+    // Argo CD's own rules permit both: this check is what catches it.
+    let apps = world.tenantctl(&["apps", "--output", "json"]);
+    let apps: Vec<serde_json::Value> = serde_json::from_slice(&apps.stdout).unwrap();
+    assert_eq!(apps.len(), 2);
+    for app in &apps {
+        assert_eq!(app["namespace"], "tenant-shop-b-staging", "{app}");
+        assert_eq!(app["permitted"], true, "{app}");
+    }
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    for file in [
+        "kustomize/tenants/shop-a/params.yaml",
+        "kustomize/tenants/shop-b/params.yaml",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("{file}:1:1: error[E360]"))),
+            "{file}: {out}"
+        );
+    }
+}
+
+#[test]
 fn deploy_applicationset_applied_only_the_guilds_application_set() {
     let world = World::new();
     world.platform_with_remote();
