@@ -233,6 +233,16 @@ impl Snapshot {
         next
     }
 
+    /// The link (E102) that kept `path` from being read: the file itself, or a folder on the
+    /// way to it. A command looking for that file says so instead of "does not exist".
+    pub fn link_refusal(&self, path: &str) -> Option<&Diagnostic> {
+        self.problems.iter().find(|problem| {
+            let at = problem.file.to_string_lossy();
+            problem.code == crate::validate::diagnostic::code::SYMLINK
+                && (at == path || path.starts_with(&format!("{at}/")))
+        })
+    }
+
     /// `tenantctl.yaml` as settings, read leniently: `None` when it does not parse or fit.
     /// Validation reports why; commands that only need a setting fall back to its default.
     pub fn parsed_config(&self) -> Option<Config> {

@@ -81,6 +81,10 @@ pub fn check_exists(snapshot: &Snapshot, id: &str) -> Result<()> {
     if snapshot.guilds.contains_key(&path) {
         return Ok(());
     }
+    // A symbolic link as the file or as `guilds/` is not followed: E102, not "does not exist".
+    if let Some(link) = snapshot.link_refusal(&path) {
+        return Err(Error::Invalid(vec![link.clone()]));
+    }
     let ids = snapshot
         .guilds
         .keys()

@@ -144,6 +144,11 @@ pub fn existing(snapshot: &Snapshot, id: &str) -> Result<Tenant> {
     check_id(id)?;
     let path = Tenant::path_for(id);
     let Some(file) = snapshot.tenants.get(&path) else {
+        // A symbolic link as the file or as `tenants/` is not followed: say that (E102), as
+        // every command does, rather than that the tenant does not exist.
+        if let Some(link) = snapshot.link_refusal(&path) {
+            return Err(Error::Invalid(vec![link.clone()]));
+        }
         let ids = snapshot
             .tenants
             .keys()

@@ -255,6 +255,102 @@ fn a_symlinked_tenants_folder_is_an_error() {
 }
 
 #[test]
+fn a_symlinked_tenants_folder_is_refused_by_render_and_delete_tenant_and_the_outside_is_untouched()
+{
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    let tenant = world.read("tenants/shop-a.yaml");
+    let theirs = outside(&world, "tenants/shop-a.yaml", &tenant);
+    link(&world, "tenants", theirs.parent().unwrap());
+    for args in [
+        &["render"][..],
+        &["render", "--check"],
+        &["delete-tenant", "shop-a", "--yes", "--no-commit"],
+    ] {
+        let out = fails_with(&world.tenantctl(args), 1);
+        assert!(out.contains("tenants:1:1: error[E102]"), "{args:?}: {out}");
+        assert_unchanged(&theirs, &tenant);
+    }
+    // Committed, as Argo CD would see it: refused the same way, nothing deleted or pushed.
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "tenants/ as a link"]);
+    let out = fails_with(&world.tenantctl(&["delete-tenant", "shop-a", "--yes"]), 1);
+    assert!(out.contains("tenants:1:1: error[E102]"), "{out}");
+    assert_unchanged(&theirs, &tenant);
+    assert!(
+        world
+            .platform()
+            .join("kustomize/tenants/shop-a/params.yaml")
+            .is_file()
+    );
+    assert!(
+        world
+            .remote_files()
+            .contains(&"kustomize/tenants/shop-a/params.yaml".into())
+    );
+}
+
+#[test]
+fn a_symlinked_tenant_overlay_folder_outside_the_repo_is_refused_and_the_outside_is_untouched() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    // The overlay as tenantctl rendered it, moved outside the repository and linked back.
+    let dir = world.platform().join("kustomize/tenants/shop-a");
+    let mut theirs = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let bytes = world.read(&format!("kustomize/tenants/shop-a/{name}"));
+        theirs.push((outside(&world, &format!("overlay/{name}"), &bytes), bytes));
+    }
+    let names: Vec<String> = theirs
+        .iter()
+        .map(|(f, _)| f.display().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("/params.yaml")) && names.len() >= 3,
+        "{names:?}"
+    );
+    let kept = outside(&world, "overlay/keep.txt", "keep me\n");
+    link(
+        &world,
+        "kustomize/tenants/shop-a",
+        &world.path().join("outside/overlay"),
+    );
+    let refused = "kustomize/tenants/shop-a:1:1: error[E102]: a symbolic link";
+    let untouched = || {
+        for (file, bytes) in &theirs {
+            assert_unchanged(file, bytes);
+        }
+        assert_unchanged(&kept, "keep me\n");
+    };
+    for args in [
+        &["render"][..],
+        &["render", "--check"],
+        &["validate"],
+        &["delete-tenant", "shop-a", "--yes", "--no-commit"],
+        &[
+            "update-tenant",
+            "shop-a",
+            "--type",
+            "development",
+            "--no-commit",
+        ],
+    ] {
+        let out = fails_with(&world.tenantctl(args), 1);
+        assert!(out.contains(refused), "{args:?}: {out}");
+        untouched();
+    }
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "the overlay as a link"]);
+    let out = fails_with(&world.tenantctl(&["delete-tenant", "shop-a", "--yes"]), 1);
+    assert!(out.contains(refused), "{out}");
+    untouched();
+    assert!(world.platform().join("tenants/shop-a.yaml").is_file());
+}
+
+#[test]
 fn a_committed_symlink_at_a_generated_path_never_prints_its_target() {
     let world = World::new();
     world.platform_with_remote();

@@ -830,6 +830,63 @@ fn a_params_file_sending_a_tenant_into_another_tenants_namespace_was_only_out_of
 }
 
 #[test]
+fn delete_tenant_said_no_such_tenant_for_a_symlinked_tenant_file_or_tenants_folder() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    let tenant = world.read("tenants/shop-a.yaml");
+    let outside = world.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("shop-a.yaml"), &tenant).unwrap();
+    let platform = world.platform();
+    std::fs::remove_file(platform.join("tenants/shop-a.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("shop-a.yaml"),
+        platform.join("tenants/shop-a.yaml"),
+    )
+    .unwrap();
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "the tenant file as a link"]);
+    // suspend-tenant said E102 at the link; delete-tenant said the tenant did not exist.
+    for args in [
+        &["suspend-tenant", "shop-a", "--no-commit"][..],
+        &["delete-tenant", "shop-a", "--yes", "--no-commit"],
+        &["delete-tenant", "shop-a", "--yes"],
+    ] {
+        let out = fails_with(&world.tenantctl(args), 1);
+        assert!(
+            out.contains("tenants/shop-a.yaml:1:1: error[E102]") && !out.contains("no tenant"),
+            "{args:?}: {out}"
+        );
+    }
+    // The whole folder as a link.
+    std::fs::remove_file(platform.join("tenants/shop-a.yaml")).unwrap();
+    std::fs::rename(platform.join("tenants"), outside.join("tenants")).unwrap();
+    std::fs::write(outside.join("tenants/shop-a.yaml"), &tenant).unwrap();
+    std::os::unix::fs::symlink(outside.join("tenants"), platform.join("tenants")).unwrap();
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "tenants/ as a link"]);
+    for args in [
+        &["suspend-tenant", "shop-a", "--no-commit"][..],
+        &["delete-tenant", "shop-a", "--yes"],
+    ] {
+        let out = fails_with(&world.tenantctl(args), 1);
+        assert!(
+            out.contains("tenants:1:1: error[E102]") && !out.contains("no tenant"),
+            "{args:?}: {out}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(outside.join("tenants/shop-a.yaml")).unwrap(),
+        tenant
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("shop-a.yaml")).unwrap(),
+        tenant
+    );
+}
+
+#[test]
 fn deploy_applicationset_applied_only_the_guilds_application_set() {
     let world = World::new();
     world.platform_with_remote();
