@@ -30,6 +30,10 @@ pub struct Drift {
     /// What stands where tenantctl writes (E102 links, E103 files it did not generate) or what
     /// it leaves alone in its folders (W103). Only [`Scope::All`] looks for them.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the inputs render to in `kustomize/argocd/` (the ApplicationSets, AppProjects and
+    /// their kustomization), path and text: `validate` checks them against Argo CD's CRDs.
+    /// Only [`Scope::All`] renders them.
+    pub argocd: Vec<(String, String)>,
 }
 
 impl Drift {
@@ -64,11 +68,17 @@ pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) ->
     let desired = match scope {
         Scope::All => {
             let desired = render::render(model, templates)?;
+            let argocd = desired
+                .range(format!("{}/", crate::apps::ARGOCD_DIR)..)
+                .take_while(|(path, _)| path.starts_with(&format!("{}/", crate::apps::ARGOCD_DIR)))
+                .map(|(path, text)| (path.clone(), text.clone()))
+                .collect();
             let generated = apply::generated_state(&Disk::new(root), desired)?;
             let plan = apply::plan_knowing(root, &generated.wanted, &generated.unchanged)?;
             return Ok(Drift {
                 plan,
                 diagnostics: generated.diagnostics,
+                argocd,
             });
         }
         Scope::Guild(id) => match model.guilds.get(id) {
@@ -95,5 +105,6 @@ pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) ->
     Ok(Drift {
         plan: apply::plan(root, &wanted)?,
         diagnostics: Vec::new(),
+        argocd: Vec::new(),
     })
 }

@@ -35,6 +35,25 @@ pub const TENANTS_APPLICATION_SET: EmbeddedFile =
     embed!("templates/tenants-applicationset.yaml.j2");
 pub const APP_PROJECTS: EmbeddedFile = embed!("templates/appprojects.yaml.j2");
 pub const ARGOCD_KUSTOMIZATION: EmbeddedFile = embed!("templates/argocd-kustomization.yaml.j2");
+/// The schema of an upstream Argo CD CRD `validate` checks the rendered ApplicationSets and
+/// AppProjects against: the CRD at `path` (schemas/argocd/SOURCE.md: commit, blob ids,
+/// licence), its `openAPIV3Schema` extracted as JSON by build.rs. Never read from a repo: not a
+/// default a repo overrides (it could loosen the check), and the ApplicationSet CRD is over the
+/// read limit.
+#[derive(Debug, Clone, Copy)]
+pub struct CrdSchema {
+    pub path: &'static str,
+    pub schema: &'static str,
+}
+
+pub const ARGOCD_APPLICATION_SET_CRD: CrdSchema = CrdSchema {
+    path: "schemas/argocd/applicationset-crd.yaml",
+    schema: include_str!(concat!(env!("OUT_DIR"), "/applicationset.schema.json")),
+};
+pub const ARGOCD_APP_PROJECT_CRD: CrdSchema = CrdSchema {
+    path: "schemas/argocd/appproject-crd.yaml",
+    schema: include_str!(concat!(env!("OUT_DIR"), "/appproject.schema.json")),
+};
 
 /// The templates of a tenant's overlay, one manifest file each (plus kustomization and params).
 pub mod tenant {

@@ -22,6 +22,8 @@ pub struct Manifests {
 
 pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> Result<ExitCode> {
     let root = root(global)?;
+    // Compiled while the repo is read: the ApplicationSet CRD alone is 1.4 MB of YAML.
+    validate::argo_crd::ArgoSchemas::warm_up();
     let progress = output::Progress::new(global, "validating");
     let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
     progress.finish();
@@ -29,6 +31,7 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     let mut diagnostics = report.diagnostics.clone();
     let mut stale_diff = String::new();
     let mut manifest_count = None;
+    let mut argo_count = None;
     if let Some(model) = &report.model {
         // Links where generated files go (E102), hand-written files tenantctl would have to
         // overwrite (E103) or leaves alone (W103): reported, and never read into the diff.
@@ -40,6 +43,18 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
         )?;
         let boundary = drift.is_blocked();
         diagnostics.extend(drift.diagnostics);
+        // What render writes (or wrote) for Argo CD, against the upstream CRDs: the repo's own
+        // templates or a value of tenantctl.yaml can make an ApplicationSet or AppProject that
+        // the API server would prune a field of, or refuse.
+        let crds = validate::argo_crd::ArgoSchemas::get()
+            .map_err(|e| anyhow::anyhow!("the embedded Argo CD CRD schemas: {e}"))?;
+        let mut checked = 0;
+        for (path, text) in &drift.argocd {
+            let (found, count) = crds.check(path, text);
+            diagnostics.extend(found);
+            checked += count;
+        }
+        argo_count = Some(checked);
         let plan = drift.plan;
         stale_diff = plan.unified_diff();
         diagnostics.extend(plan.changes.iter().map(|change| {
@@ -127,9 +142,12 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
             }
             if !global.quiet {
                 let warnings = diagnostics.len() - errors;
-                let built = manifest_count
-                    .map(|n| format!(", {n} manifests checked"))
+                let mut built = argo_count
+                    .map(|n| format!(", {n} Argo CD objects checked against their CRDs"))
                     .unwrap_or_default();
+                if let Some(n) = manifest_count {
+                    built += &format!(", {n} manifests checked");
+                }
                 if errors == 0 {
                     outln!("{} files valid{built}, {warnings} warning(s)", files.len());
                 } else {

@@ -83,6 +83,8 @@ pub mod code {
     pub const DUPLICATE_DISRUPTION_BUDGET: &str = "E347";
     /// Two generated Applications deploying into one namespace of one cluster.
     pub const SHARED_NAMESPACE: &str = "E360";
+    /// A rendered ApplicationSet or AppProject that breaks the upstream Argo CD CRD schema.
+    pub const ARGO_CRD_SCHEMA: &str = "E361";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";

@@ -1,6 +1,7 @@
 //! Validation: schemas and rules over a [`Snapshot`], giving every problem as a [`Diagnostic`]
 //! and, when there is none, the [`Model`] that rendering works from.
 
+pub mod argo_crd;
 pub mod capacity;
 pub mod credentials;
 pub mod diagnostic;

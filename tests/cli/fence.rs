@@ -20,6 +20,21 @@ fn apps_json(world: &World) -> Vec<Value> {
 /// Writes each document of `file` as JSON and checks it with check-jsonschema against the
 /// strict schema of `crd`.
 pub(crate) fn check_against_crd(world: &World, file: &str, kind: &str, crd: &str) -> usize {
+    let judged = judge_against_crd(world, file, kind, crd);
+    for (i, (passed, report)) in judged.iter().enumerate() {
+        assert!(passed, "{file} #{i} against {crd}: {report}");
+    }
+    judged.len()
+}
+
+/// check-jsonschema's verdict on each `kind` document of `file` against the strict schema of
+/// the vendored upstream `crd`, with its report.
+pub(crate) fn judge_against_crd(
+    world: &World,
+    file: &str,
+    kind: &str,
+    crd: &str,
+) -> Vec<(bool, String)> {
     let checker = require_tool("check-jsonschema", "pip install check-jsonschema");
     let crd = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/schemas/argocd")
@@ -30,6 +45,7 @@ pub(crate) fn check_against_crd(world: &World, file: &str, kind: &str, crd: &str
         .into_iter()
         .filter(|d| d["kind"] == kind)
         .collect();
+    let mut judged = Vec::new();
     for (i, document) in documents.iter().enumerate() {
         let instance = world.path().join(format!("{kind}-{i}.json"));
         std::fs::write(&instance, document.to_string()).unwrap();
@@ -39,15 +55,12 @@ pub(crate) fn check_against_crd(world: &World, file: &str, kind: &str, crd: &str
             .arg(&instance)
             .output()
             .unwrap();
-        assert!(
+        judged.push((
             out.status.success(),
-            "{file} #{i} against {}: {}{}",
-            crd.display(),
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+            format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        ));
     }
-    documents.len()
+    judged
 }
 
 #[test]
@@ -90,6 +103,143 @@ fn rendered_app_projects_and_application_sets_validate_against_the_upstream_crds
     for app in apps_json(&world) {
         assert_ne!(app["project"], "default", "{app}");
         assert_eq!(app["permitted"], true, "{app}");
+    }
+}
+
+#[test]
+fn validate_checks_every_rendered_application_set_and_app_project_against_the_upstream_crds() {
+    let world = World::new();
+    world.platform_with_remote();
+    // Sharded: two guilds' and two tenants' sets, and the five projects.
+    world.set_argocd_setting("  shardSize: 1\n");
+    world.git(&["commit", "-qam", "one Application per set"]);
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    ok(&world.tenantctl(&[
+        "create-tenant",
+        "shop-b",
+        "--type",
+        "production",
+        "--image-tag",
+        "v1.0.0",
+    ]));
+    let out = ok(&world.tenantctl(&["validate"]));
+    assert!(
+        out.contains("9 Argo CD objects checked against their CRDs"),
+        "{out}"
+    );
+    // This repository's own rendered output passes too.
+    let own = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = ok(&world.tenantctl_in(own, &["validate", "--repo", own.to_str().unwrap()]));
+    assert!(
+        out.contains("7 Argo CD objects checked against their CRDs"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_empty_kind_whitelist_renders_an_app_project_the_crd_refuses_and_validate_names_it() {
+    let world = World::new();
+    world.platform_with_remote();
+    // Rendered as `namespaceResourceWhitelist:` with no items, a null: the API server drops the
+    // field, and Argo CD reads a missing namespaced whitelist as "every kind".
+    world.set_argocd_setting("  projects:\n    namespaceResourceWhitelist: []\n");
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.lines().any(|l| l.starts_with("kustomize/argocd/appprojects.yaml:")
+            && l.contains("error[E361]: AppProject guilds-free breaks Argo CD's CRD schema at /spec/namespaceResourceWhitelist")),
+        "{out}"
+    );
+    // check-jsonschema, with the vendored upstream CRD, agrees on every project.
+    let judged = judge_against_crd(
+        &world,
+        "kustomize/argocd/appprojects.yaml",
+        "AppProject",
+        "appproject-crd.yaml",
+    );
+    assert_eq!(judged.len(), 5);
+    assert!(judged.iter().all(|(passed, _)| !passed), "{judged:?}");
+    assert_eq!(out.matches("error[E361]").count(), 5, "{out}");
+}
+
+#[test]
+fn a_repos_own_application_set_template_with_an_unknown_field_fails_validate() {
+    let world = World::new();
+    world.platform_with_remote();
+    let template = world.read("templates/applicationset.yaml.j2");
+    assert!(template.contains("goTemplateOptions:"));
+    world.write(
+        "templates/applicationset.yaml.j2",
+        &template.replace("goTemplateOptions:", "goTemplateOption:"),
+    );
+    // Before render: the check reads what render would write.
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    let line = parse_line(&out, "kustomize/argocd/applicationset.yaml", "E361");
+    assert!(
+        out.contains("ApplicationSet frolf-bot-guilds breaks Argo CD's CRD schema at /spec")
+            && out.contains("goTemplateOption"),
+        "{out}"
+    );
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    let rendered = world.read("kustomize/argocd/applicationset.yaml");
+    assert!(
+        rendered
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("goTemplateOption:"),
+        "line {line} of {rendered}"
+    );
+    let judged = judge_against_crd(
+        &world,
+        "kustomize/argocd/applicationset.yaml",
+        "ApplicationSet",
+        "applicationset-crd.yaml",
+    );
+    assert_eq!(judged.len(), 1);
+    assert!(!judged[0].0, "check-jsonschema agrees: {judged:?}");
+}
+
+/// The line of the first `code` diagnostic about `file` in validate's human output.
+fn parse_line(out: &str, file: &str, code: &str) -> usize {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&format!("{file}:")) && l.contains(&format!("error[{code}]")))
+        .unwrap_or_else(|| panic!("no {code} about {file}: {out}"));
+    line[file.len() + 1..]
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_embedded_argo_cd_crds_are_the_vendored_upstream_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for crd in ["applicationset-crd.yaml", "appproject-crd.yaml"] {
+        let embedded = std::fs::read(root.join("schemas/argocd").join(crd)).unwrap();
+        let vendored = std::fs::read(root.join("tests/fixtures/schemas/argocd").join(crd)).unwrap();
+        assert!(
+            embedded == vendored,
+            "schemas/argocd/{crd} differs from the fixture"
+        );
+    }
+    let source = std::fs::read_to_string(root.join("schemas/argocd/SOURCE.md")).unwrap();
+    let fixture =
+        std::fs::read_to_string(root.join("tests/fixtures/schemas/argocd/SOURCE.md")).unwrap();
+    for record in [
+        "37ee0097cf851bc2dd7665fc081bbce61a7e836e",
+        "766913b2650719039e535719d131264e54ea8425",
+        "1cea1a4d5c90608643d513a30a51b3471a425755",
+        "Apache License 2.0",
+    ] {
+        assert!(
+            source.contains(record) && fixture.contains(record),
+            "{record}"
+        );
     }
 }
 
