@@ -77,7 +77,7 @@ pub fn tenant_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Dia
             code::PLAINTEXT_SECRET,
             "a plaintext mongoPassword would be stored in git".into(),
             format!(
-                "remove mongoPassword and add `mongoPasswordSecretRef: {{name: {id}-mongo, key: password}}`, after `kubectl create secret generic {id}-mongo --from-literal=password=... -n <namespace>`",
+                "remove mongoPassword, store the password encrypted with `tenantctl secret set {id} mongo-password --stdin` (never on a command line, where shell history keeps it) and add `mongoPasswordSecretRef: {{name: {id}-mongo-password, key: mongo-password}}`",
                 id = spec.tenant_id
             ),
         );
@@ -91,8 +91,14 @@ pub fn tenant_rules(file: &str, document: &Document, tenant: &Tenant) -> Vec<Dia
             error(
                 pointer,
                 code::PLAINTEXT_SECRET,
-                format!("{} carries a password, which would be stored in git", &pointer[6..]),
-                "remove the credentials from the URL; put the password in a Secret (mongoPasswordSecretRef)".into(),
+                format!(
+                    "{} carries a password, which would be stored in git",
+                    &pointer[6..]
+                ),
+                format!(
+                    "remove the credentials from the URL; store the password with `tenantctl secret set {} mongo-password --stdin` and reference it with mongoPasswordSecretRef",
+                    spec.tenant_id
+                ),
             );
         }
     }

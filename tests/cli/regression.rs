@@ -887,6 +887,35 @@ fn delete_tenant_said_no_such_tenant_for_a_symlinked_tenant_file_or_tenants_fold
 }
 
 #[test]
+fn the_plaintext_mongo_password_hint_said_kubectl_create_secret_from_literal() {
+    let world = World::new();
+    world.platform_with_remote();
+    let manifest = world.path().join("shop-a.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: shop-a\nspec:\n  tenantId: shop-a\n  tenantType: staging\n  active: true\n  mongoPassword: \"hunter2\"\n",
+    )
+    .unwrap();
+    let out = fails_with(
+        &world.tenantctl(&["create-tenant", "--from-file", manifest.to_str().unwrap()]),
+        1,
+    );
+    assert!(out.contains("E310"), "{out}");
+    // The value would end up in shell history and the process list that way.
+    assert!(
+        !out.contains("--from-literal") && !out.contains("kubectl create secret"),
+        "{out}"
+    );
+    assert!(
+        out.contains("tenantctl secret set shop-a mongo-password --stdin")
+            && out.contains(
+                "mongoPasswordSecretRef: {name: shop-a-mongo-password, key: mongo-password}"
+            ),
+        "{out}"
+    );
+}
+
+#[test]
 fn deploy_applicationset_applied_only_the_guilds_application_set() {
     let world = World::new();
     world.platform_with_remote();

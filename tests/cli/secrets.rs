@@ -931,9 +931,13 @@ fn assert_no_credential_findings(dir: &Path, world: &World) {
     let out = world.tenantctl_in(dir, &["validate", "--format", "json"]);
     let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("json from validate: {}", text(&out.stderr)));
+    // Every code that says "a credential would be in git": a plaintext mongoPassword or a
+    // password in a data-service URL (E310), credentials in argocd.repoURL (E318), anything
+    // that looks like a credential (E319), a file under secrets/ that is not what `secret set`
+    // writes (E320).
     let credential: Vec<_> = found
         .iter()
-        .filter(|d| matches!(d["code"].as_str(), Some("E319" | "E320")))
+        .filter(|d| matches!(d["code"].as_str(), Some("E310" | "E318" | "E319" | "E320")))
         .collect();
     assert!(
         credential.is_empty(),
@@ -968,4 +972,21 @@ fn no_false_positive_on_this_repo_or_a_fresh_one() {
     ));
     assert_no_credential_findings(&world.platform(), &world);
     ok(&world.tenantctl(&["validate"]));
+}
+
+#[test]
+fn create_guild_s_note_says_secret_set_and_never_a_raw_kubectl_command() {
+    let world = World::new();
+    world.platform_with_remote();
+    let out = world.tenantctl(&["create-guild", "123456789", "--tier", "free"]);
+    ok(&out);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("tenantctl secret set 123456789 token --from-env DISCORD_TOKEN"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("kubectl create secret") && !all.contains("--from-literal"),
+        "{all}"
+    );
 }

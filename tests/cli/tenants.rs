@@ -189,7 +189,7 @@ fn each_tenant_rule_names_file_line_and_code() {
         },
         &[
             &format!("{f}:13:18: error[E310]: a plaintext mongoPassword would be stored in git"),
-            "remove mongoPassword and add `mongoPasswordSecretRef: {name: customer-shop-1-mongo, key: password}`",
+            "store the password encrypted with `tenantctl secret set customer-shop-1 mongo-password --stdin` (never on a command line, where shell history keeps it) and add `mongoPasswordSecretRef: {name: customer-shop-1-mongo-password, key: mongo-password}`",
         ],
     );
     refused(
