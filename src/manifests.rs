@@ -227,37 +227,160 @@ fn check_text(file: &str, text: &str, schemas: Option<&SchemaDir>) -> (Vec<Diagn
 /// A kind's compiled schema, or why there is none.
 type Compiled = std::result::Result<Arc<Validator>, String>;
 
+/// The most bytes read of one file in a `--schema-dir`: schemas are larger than config files
+/// (kubernetes-validate's `_definitions.json` is 1.3 MB, Argo CD's ApplicationSet CRD 1.4 MB),
+/// but still bounded before they are read.
+pub const MAX_SCHEMA_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Where a `--schema-dir` is. One inside the config repo is read through the repo's boundary,
+/// as every other file there: no symbolic link is followed (E102), so a committed
+/// `schemas/argocd` linking out of the repository is refused rather than read. One outside the
+/// repo is the user's own choice on the command line and is read as named.
+#[derive(Debug, Clone)]
+enum Place {
+    Repo { root: PathBuf, dir: String },
+    Outside(PathBuf),
+}
+
+impl Place {
+    /// `dir` as given on the command line (relative to the working directory), placed.
+    fn of(root: &Path, dir: &Path) -> Result<Place> {
+        let cwd =
+            std::env::current_dir().map_err(|e| anyhow::anyhow!("the working directory: {e}"))?;
+        // Lexically, without following links: a link is exactly what must not decide.
+        let mut absolute = PathBuf::new();
+        for part in cwd.join(dir).components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    absolute.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => absolute.push(other),
+            }
+        }
+        let Ok(inside) = absolute.strip_prefix(root) else {
+            return if absolute.is_dir() {
+                Ok(Place::Outside(absolute))
+            } else {
+                Err(not_a_directory(dir))
+            };
+        };
+        let parts: Vec<String> = inside
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if parts.is_empty() {
+            return Err(Error::usage(
+                format!("--schema-dir {} is the config repo itself", dir.display()),
+                "give the folder of the schemas, such as schemas/kubernetes",
+            ));
+        }
+        let place = Place::Repo {
+            root: root.to_path_buf(),
+            dir: parts.join("/"),
+        };
+        // Listing refuses a link on the way or at the folder itself (E102).
+        let disk = crate::source::Disk::new(root);
+        let listed = crate::source::Source::list(&disk, &parts.join("/"))?;
+        if listed.is_empty() && !absolute.is_dir() {
+            return Err(not_a_directory(dir));
+        }
+        Ok(place)
+    }
+
+    /// The path of `name` (`/`-separated, inside this directory), for messages.
+    fn shown(&self, name: &str) -> String {
+        match self {
+            Place::Repo { dir, .. } if dir.is_empty() => name.to_string(),
+            Place::Repo { dir, .. } => format!("{dir}/{name}"),
+            Place::Outside(dir) => dir.join(name).display().to_string(),
+        }
+    }
+
+    /// The bytes of `name` inside this directory, at most [`MAX_SCHEMA_BYTES`]; `None` when
+    /// there is no such file. A link inside the repo, or a file over the limit, is an error.
+    fn read(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        match self {
+            Place::Repo { root, .. } => {
+                let disk = crate::source::Disk::new(root);
+                match disk.fetch_up_to(&self.shown(name), MAX_SCHEMA_BYTES)? {
+                    crate::source::Fetched::Missing => Ok(None),
+                    crate::source::Fetched::File(bytes) => Ok(Some(bytes)),
+                    crate::source::Fetched::Refused(refusal) => Err(refusal.into_error()),
+                }
+            }
+            Place::Outside(dir) => {
+                match crate::source::read_named_file_up_to(dir.join(name), MAX_SCHEMA_BYTES) {
+                    Ok(Ok(bytes)) => Ok(Some(bytes)),
+                    Ok(Err(refusal)) => Err(refusal.into_error()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(anyhow::anyhow!("reading {}: {e}", self.shown(name)).into()),
+                }
+            }
+        }
+    }
+
+    /// The YAML files under this directory, recursively, as names inside it.
+    fn yaml_files(&self) -> Result<Vec<String>> {
+        let is_yaml = |name: &str| name.ends_with(".yaml") || name.ends_with(".yml");
+        match self {
+            Place::Repo { root, dir } => {
+                let disk = crate::source::Disk::new(root);
+                // Refuses any link below the folder (E102).
+                let files = crate::source::Source::walk_files(&disk, dir)?;
+                Ok(files
+                    .iter()
+                    .filter(|f| is_yaml(f))
+                    .map(|f| f.strip_prefix(&format!("{dir}/")).unwrap_or(f).to_string())
+                    .collect())
+            }
+            Place::Outside(dir) => Ok(walkdir::WalkDir::new(dir)
+                .into_iter()
+                .filter_map(|e| e.ok())
+                .filter(|e| !e.file_type().is_dir())
+                .filter_map(|e| {
+                    let name = e
+                        .path()
+                        .strip_prefix(dir)
+                        .ok()?
+                        .to_string_lossy()
+                        .into_owned();
+                    is_yaml(&name).then_some(name)
+                })
+                .collect()),
+        }
+    }
+}
+
+fn not_a_directory(dir: &Path) -> Error {
+    Error::usage(
+        format!("--schema-dir {} is not a directory", dir.display()),
+        "give a directory of JSON schemas laid out like kubeconform's",
+    )
+}
+
 /// JSON schemas by kind, from kubeconform-style file names and CRD files in some directories.
 pub struct SchemaDir {
-    dirs: Vec<PathBuf>,
+    places: Vec<Place>,
     /// `(apiVersion, kind)` -> the schema of a CRD found in the directories.
     crds: HashMap<(String, String), Value>,
     compiled: Mutex<HashMap<(String, String), Compiled>>,
 }
 
 impl SchemaDir {
-    /// Reads the directories' CRD files; JSON schemas are compiled on first use.
-    pub fn open(dirs: &[PathBuf]) -> Result<SchemaDir> {
+    /// Reads the directories' CRD files; JSON schemas are compiled on first use. Directories
+    /// inside the repo at `root` are read through its boundary (no symbolic link followed);
+    /// every file is read bounded ([`MAX_SCHEMA_BYTES`]).
+    pub fn open(root: &Path, dirs: &[PathBuf]) -> Result<SchemaDir> {
         let mut crds = HashMap::new();
+        let mut places = Vec::new();
         for dir in dirs {
-            if !dir.is_dir() {
-                return Err(Error::usage(
-                    format!("--schema-dir {} is not a directory", dir.display()),
-                    "give a directory of JSON schemas laid out like kubeconform's",
-                ));
-            }
-            for entry in walkdir::WalkDir::new(dir)
-                .into_iter()
-                .filter_map(|e| e.ok())
-            {
-                let path = entry.path();
-                if !matches!(
-                    path.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml")
-                ) {
+            let place = Place::of(root, dir)?;
+            for name in place.yaml_files()? {
+                let Some(bytes) = place.read(&name)? else {
                     continue;
-                }
-                let Ok(text) = std::fs::read_to_string(path) else {
+                };
+                let Ok(text) = String::from_utf8(bytes) else {
                     continue;
                 };
                 let Ok(documents) = serde_saphyr::from_multiple::<Value>(&text) else {
@@ -278,9 +401,10 @@ impl SchemaDir {
                     }
                 }
             }
+            places.push(place);
         }
         Ok(SchemaDir {
-            dirs: dirs.to_vec(),
+            places,
             crds,
             compiled: Mutex::new(HashMap::new()),
         })
@@ -323,20 +447,28 @@ impl SchemaDir {
             },
             format!("{group}/{kind_lower}_{version}.json"),
         ];
-        for dir in &self.dirs {
+        for place in &self.places {
             for name in &names {
-                let path = dir.join(name);
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
+                let shown = place.shown(name);
+                let text = match place.read(name) {
+                    Ok(Some(bytes)) => bytes,
+                    Ok(None) => continue,
+                    Err(Error::Invalid(found)) => {
+                        let why: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+                        return Err(format!("{shown}: {}", why.join("; ")));
+                    }
+                    Err(e) => return Err(format!("{shown}: {e}")),
                 };
-                let schema: Value = serde_json::from_str(&text)
-                    .map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+                let schema: Value = serde_json::from_slice(&text)
+                    .map_err(|e| format!("{shown} is not JSON: {e}"))?;
+                let beside = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 return jsonschema::options()
                     .with_retriever(SiblingFiles {
-                        dir: path.parent().unwrap_or(dir).to_path_buf(),
+                        place: place.clone(),
+                        dir: beside.to_string(),
                     })
                     .build(&schema)
-                    .map_err(|e| format!("{} does not compile: {e}", path.display()));
+                    .map_err(|e| format!("{shown} does not compile: {e}"));
             }
         }
         Err(format!(
@@ -347,9 +479,12 @@ impl SchemaDir {
 }
 
 /// Resolves `$ref`s such as `/api/_definitions.json#/...` to the file of that name beside the
-/// schema, as kubernetes-validate's `-local` schemas need.
+/// schema, as kubernetes-validate's `-local` schemas need; read as the schema was (bounded, and
+/// through the repo's boundary when it is inside the repo).
 struct SiblingFiles {
-    dir: PathBuf,
+    place: Place,
+    /// The folder of the schema inside its `--schema-dir` (`""` at the top).
+    dir: String,
 }
 
 impl Retrieve for SiblingFiles {
@@ -364,8 +499,16 @@ impl Retrieve for SiblingFiles {
             .next()
             .unwrap_or("")
             .to_string();
-        let text =
-            std::fs::read_to_string(self.dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
-        Ok(serde_json::from_str(&text)?)
+        let inside = if self.dir.is_empty() {
+            name.clone()
+        } else {
+            format!("{}/{name}", self.dir)
+        };
+        let bytes = self
+            .place
+            .read(&inside)
+            .map_err(|e| format!("{name}: {e}"))?
+            .ok_or_else(|| format!("{name}: no such file beside the schema"))?;
+        Ok(serde_json::from_slice(&bytes)?)
     }
 }

@@ -45,8 +45,8 @@ pub enum Refusal {
     Symlink { path: String },
     /// `path` is a FIFO, socket, device or folder where a file is expected.
     NotRegular { path: String },
-    /// `path` is over [`MAX_READ_BYTES`].
-    TooLarge { path: String, size: u64 },
+    /// `path` is over `limit` bytes ([`MAX_READ_BYTES`] for the repo's files).
+    TooLarge { path: String, size: u64, limit: u64 },
 }
 
 impl Refusal {
@@ -67,8 +67,8 @@ impl Refusal {
             Refusal::NotRegular { .. } => {
                 "not a regular file (a FIFO, socket, device or folder): it is not read".to_string()
             }
-            Refusal::TooLarge { size, .. } => {
-                format!("file is {size} bytes, over the limit of {MAX_READ_BYTES} bytes")
+            Refusal::TooLarge { size, limit, .. } => {
+                format!("file is {size} bytes, over the limit of {limit} bytes")
             }
         }
     }
@@ -224,7 +224,7 @@ impl Disk {
             .push(cache);
     }
 
-    fn fetch_in(&self, folders: &mut DirCache, path: &str) -> Result<Fetched> {
+    fn fetch_in(&self, folders: &mut DirCache, path: &str, limit: u64) -> Result<Fetched> {
         let parts = components(path)?;
         let Some((name, dirs)) = parts.split_last() else {
             return Ok(Fetched::Refused(Refusal::NotRegular {
@@ -238,14 +238,23 @@ impl Disk {
             }
             Err(Opened::Refused(refusal)) => return Ok(Fetched::Refused(refusal)),
         };
-        Disk::read_file_in(dir, name, path)
+        Disk::read_file_in(dir, name, path, limit)
+    }
+
+    /// Like [`Source::fetch`] with another size limit: for the few files tenantctl reads that
+    /// may be larger than a config file (JSON schemas and CRDs in `--schema-dir`).
+    pub fn fetch_up_to(&self, path: &str, limit: u64) -> Result<Fetched> {
+        let mut folders = self.take();
+        let fetched = self.fetch_in(&mut folders, path, limit);
+        self.give_back(folders);
+        fetched
     }
 }
 
 impl Source for Disk {
     fn fetch(&self, path: &str) -> Result<Fetched> {
         let mut folders = self.take();
-        let fetched = self.fetch_in(&mut folders, path);
+        let fetched = self.fetch_in(&mut folders, path, MAX_READ_BYTES);
         self.give_back(folders);
         fetched
     }
@@ -256,7 +265,7 @@ impl Source for Disk {
 }
 
 impl Disk {
-    fn read_file_in(dir: &OwnedFd, name: &str, path: &str) -> Result<Fetched> {
+    fn read_file_in(dir: &OwnedFd, name: &str, path: &str, limit: u64) -> Result<Fetched> {
         // Look before opening, so a FIFO or a device is never opened at all; the open handle is
         // checked again below, in case the entry changed in between.
         match kind_at(dir, name, path)? {
@@ -279,7 +288,7 @@ impl Disk {
             }
             Err(e) => return Err(io_error("reading", path, e)),
         };
-        read_bounded(fd, path)
+        read_bounded(fd, path, limit)
     }
 
     fn list_dir(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
@@ -316,30 +325,32 @@ impl Disk {
     }
 }
 
-/// Reads an open file: only a regular file, only up to [`MAX_READ_BYTES`] (checked on the
-/// handle's metadata before reading, and by reading at most one byte more).
-fn read_bounded(fd: OwnedFd, path: &str) -> Result<Fetched> {
+/// Reads an open file: only a regular file, only up to `limit` bytes (checked on the handle's
+/// metadata before reading, and by reading at most one byte more).
+fn read_bounded(fd: OwnedFd, path: &str, limit: u64) -> Result<Fetched> {
     let stat = rustix::fs::fstat(&fd).map_err(|e| io_error("reading", path, e))?;
     if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
         return Ok(Fetched::Refused(Refusal::NotRegular { path: path.into() }));
     }
     let size = u64::try_from(stat.st_size).unwrap_or(0);
-    if size > MAX_READ_BYTES {
+    if size > limit {
         return Ok(Fetched::Refused(Refusal::TooLarge {
             path: path.into(),
             size,
+            limit,
         }));
     }
     let mut bytes = Vec::with_capacity(size as usize);
     std::fs::File::from(fd)
-        .take(MAX_READ_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("reading {path}"))?;
-    if bytes.len() as u64 > MAX_READ_BYTES {
+    if bytes.len() as u64 > limit {
         // It grew while being read.
         return Ok(Fetched::Refused(Refusal::TooLarge {
             path: path.into(),
             size: bytes.len() as u64,
+            limit,
         }));
     }
     Ok(Fetched::File(bytes))
@@ -351,6 +362,14 @@ fn read_bounded(fd: OwnedFd, path: &str) -> Result<Fetched> {
 pub fn read_named_file(
     path: impl AsRef<Path>,
 ) -> std::io::Result<std::result::Result<Vec<u8>, Refusal>> {
+    read_named_file_up_to(path, MAX_READ_BYTES)
+}
+
+/// [`read_named_file`] with another size limit.
+pub fn read_named_file_up_to(
+    path: impl AsRef<Path>,
+    limit: u64,
+) -> std::io::Result<std::result::Result<Vec<u8>, Refusal>> {
     let path = path.as_ref();
     let shown = path.display().to_string();
     let fd = rustix::fs::open(
@@ -358,7 +377,7 @@ pub fn read_named_file(
         OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
-    match read_bounded(fd, &shown) {
+    match read_bounded(fd, &shown, limit) {
         Ok(Fetched::File(bytes)) => Ok(Ok(bytes)),
         Ok(Fetched::Refused(refusal)) => Ok(Err(refusal)),
         Ok(Fetched::Missing) => Err(std::io::ErrorKind::NotFound.into()),
@@ -620,7 +639,8 @@ mod tests {
             refused("guilds/huge.yaml"),
             Refusal::TooLarge {
                 path: "guilds/huge.yaml".into(),
-                size: 3 << 30
+                size: 3 << 30,
+                limit: MAX_READ_BYTES
             }
         );
         assert_eq!(

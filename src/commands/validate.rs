@@ -180,7 +180,7 @@ fn check_manifests(
     let schemas = if wanted.schema_dirs.is_empty() {
         None
     } else {
-        Some(manifests::SchemaDir::open(&wanted.schema_dirs)?)
+        Some(manifests::SchemaDir::open(root, &wanted.schema_dirs)?)
     };
     Ok(manifests::check(
         root,

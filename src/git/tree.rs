@@ -132,6 +132,7 @@ impl Source for TreeSource {
                     return Ok(Fetched::Refused(Refusal::TooLarge {
                         path: path.to_string(),
                         size: size as u64,
+                        limit: MAX_READ_BYTES,
                     }));
                 }
                 Ok(Fetched::File(repo.find_blob(id)?.content().to_vec()))

@@ -915,6 +915,90 @@ fn the_plaintext_mongo_password_hint_said_kubectl_create_secret_from_literal() {
     );
 }
 
+/// `validate --manifests` with schema folders, in the platform repo.
+fn validate_manifests(world: &World, dirs: &[&str]) -> std::process::Output {
+    crate::support::require_tool("kubectl", "see https://kubernetes.io/docs/tasks/tools/");
+    let mut args = vec!["validate", "--manifests"];
+    for dir in dirs {
+        args.extend(["--schema-dir", dir]);
+    }
+    world.tenantctl(&args)
+}
+
+#[test]
+fn schema_dir_followed_a_symlinked_schemas_folder_out_of_the_repo() {
+    let world = World::new();
+    world.platform_with_remote();
+    let vendored =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas/argocd");
+    let crd = std::fs::read_to_string(vendored.join("appproject-crd.yaml")).unwrap();
+    let outside = file_outside(&world, "argocd/appproject-crd.yaml", &crd);
+    let schemas = world.platform().join("schemas");
+    // The whole folder a link leaving the repository.
+    std::os::unix::fs::symlink(outside.parent().unwrap(), schemas.join("argocd")).unwrap();
+    let out = fails_with(&validate_manifests(&world, &["schemas/argocd"]), 1);
+    assert!(out.contains("schemas/argocd:1:1: error[E102]"), "{out}");
+    assert!(!out.contains("AppProject"), "nothing of it was read: {out}");
+    // A real folder holding a link to a file outside.
+    std::fs::remove_file(schemas.join("argocd")).unwrap();
+    std::fs::create_dir(schemas.join("argocd")).unwrap();
+    std::os::unix::fs::symlink(&outside, schemas.join("argocd/appproject-crd.yaml")).unwrap();
+    let out = fails_with(&validate_manifests(&world, &["schemas/argocd"]), 1);
+    assert!(
+        out.contains("schemas/argocd/appproject-crd.yaml:1:1: error[E102]"),
+        "{out}"
+    );
+    // The same CRD as a file of the repo is read and used: the AppProjects are checked with it.
+    std::fs::remove_file(schemas.join("argocd/appproject-crd.yaml")).unwrap();
+    std::fs::write(schemas.join("argocd/appproject-crd.yaml"), &crd).unwrap();
+    let out = fails_with(&validate_manifests(&world, &["schemas/argocd"]), 1);
+    assert!(!out.contains("E102"), "{out}");
+    assert!(
+        out.contains("no schema for argoproj.io/v1alpha1 ApplicationSet")
+            && !out.contains("no schema for argoproj.io/v1alpha1 AppProject"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), crd);
+}
+
+#[test]
+fn schema_dir_files_were_read_whole_without_a_size_bound() {
+    let world = World::new();
+    world.platform_with_remote();
+    let huge = |path: &std::path::Path| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::File::create(path)
+            .unwrap()
+            .set_len(3 << 30)
+            .unwrap();
+    };
+    // A CRD file in a folder of the repo, and a kubeconform-named schema outside it.
+    huge(&world.platform().join("schemas/big/crd.yaml"));
+    let outside = world.path().join("outside/schemas");
+    // Read when the rendered CustomResourceDefinition is checked.
+    huge(&outside.join("customresourcedefinition-apiextensions-v1.json"));
+    crate::support::require_tool("kubectl", "see https://kubernetes.io/docs/tasks/tools/");
+    let out = tenantctl_in_a_gigabyte(&world, "validate --manifests --schema-dir schemas/big");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "schemas/big/crd.yaml:1:1: error[E101]: file is 3221225472 bytes, over the limit of 16777216 bytes"
+        ),
+        "{stderr}"
+    );
+    let out = tenantctl_in_a_gigabyte(
+        &world,
+        &format!("validate --manifests --schema-dir '{}'", outside.display()),
+    );
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("customresourcedefinition-apiextensions-v1.json: file is 3221225472 bytes, over the limit of 16777216 bytes"),
+        "{all}"
+    );
+}
+
 #[test]
 fn deploy_applicationset_applied_only_the_guilds_application_set() {
     let world = World::new();
