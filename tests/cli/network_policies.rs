@@ -305,3 +305,100 @@ fn a_free_guild_denies_egress_but_dns_its_namespace_and_https() {
     );
     assert_no_open_egress_and_no_metadata(&policies);
 }
+
+#[test]
+fn a_tier_exposing_the_backend_lets_only_the_ingress_controller_reach_its_http_port() {
+    let world = World::new();
+    world.platform_with_remote();
+    let config = world.read("tenantctl.yaml");
+    assert!(config.contains("\n  pro:\n"), "{config}");
+    world.write(
+        "tenantctl.yaml",
+        &config.replacen("\n  pro:\n", "\n  pro:\n    exposeBackend: true\n", 1),
+    );
+    world.set_tenant_settings("  ingressControllerNamespace: traefik\n");
+    world.git(&["commit", "-qam", "pro exposes its backend through traefik"]);
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
+    let built = kustomize_build(&world, "kustomize/guilds/guild-2");
+    let policies = policies(&built);
+    assert_eq!(
+        names(&policies),
+        [
+            "allow-dns-egress",
+            "allow-ingress-controller-to-backend",
+            "allow-internet-https-egress",
+            "allow-same-namespace",
+            "allow-same-namespace-egress",
+            "default-deny-egress",
+            "default-deny-ingress",
+        ]
+    );
+    for policy in &policies {
+        assert_eq!(policy["metadata"]["namespace"], "guild-2");
+    }
+    assert_eq!(
+        named(&policies, "allow-same-namespace")["spec"],
+        json!({
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {}}]}],
+        }),
+        "every pod of the guild's namespace, and nothing else"
+    );
+    let exposed = &named(&policies, "allow-ingress-controller-to-backend")["spec"];
+    assert_eq!(
+        *exposed,
+        json!({
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "backend"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{
+                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}],
+                "ports": [{"port": "http"}],
+            }],
+        })
+    );
+    // The selector and the named port are the backend's own: its pods carry the label and its
+    // container the port `http`; the Discord bot's pods are not selected.
+    let deployment = |name: &str| {
+        built
+            .iter()
+            .find(|m| m["kind"] == "Deployment" && m["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no Deployment {name}"))
+    };
+    let backend = &deployment("backend")["spec"]["template"];
+    assert_eq!(
+        backend["metadata"]["labels"]["app.kubernetes.io/name"],
+        "backend"
+    );
+    let ports = &backend["spec"]["containers"][0]["ports"];
+    assert!(
+        ports
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "http"),
+        "{ports}"
+    );
+    assert_ne!(
+        deployment("discord-bot")["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"],
+        "backend"
+    );
+    assert_no_open_egress_and_no_metadata(&policies);
+    // A tier that does not expose its backend gets no such policy.
+    let free = kustomize_build(&world, "kustomize/guilds/guild-1");
+    let free = names(
+        &free
+            .iter()
+            .filter(|m| m["kind"] == "NetworkPolicy")
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        free.contains(&"allow-same-namespace".to_string()),
+        "{free:?}"
+    );
+    assert!(
+        !free.contains(&"allow-ingress-controller-to-backend".to_string()),
+        "{free:?}"
+    );
+}
