@@ -809,3 +809,70 @@ fn a_tenant_type_with_two_fixed_replicas_gets_disruption_budgets_and_no_autoscal
             .any(|m| m["kind"] == "PodDisruptionBudget")
     );
 }
+
+#[test]
+fn an_application_on_a_cluster_outside_its_project_is_not_permitted_though_its_namespace_is() {
+    let world = multi_cluster();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    tenant(&world, &["shop-dev", "development"]);
+    let before = apps(&world);
+    assert_eq!(
+        before["guild-1"],
+        ("shared".into(), "guilds-free".into(), true)
+    );
+    assert_eq!(
+        before["tenant-shop-dev"],
+        ("shared".into(), "tenants-development".into(), true)
+    );
+    // By hand, committed: only the clusters change, onto the pro pool; the namespaces stay the
+    // ones their projects allow (guild-*, tenant-*).
+    let guild = world.read("guilds/guild-1.yaml");
+    assert!(guild.contains("cluster: \"shared\"\n"), "{guild}");
+    world.write(
+        "guilds/guild-1.yaml",
+        &guild.replace("cluster: \"shared\"", "cluster: \"pro-eu-west\""),
+    );
+    let params = world.read("kustomize/tenants/shop-dev/params.yaml");
+    assert!(params.contains("cluster: \"shared\""), "{params}");
+    world.write(
+        "kustomize/tenants/shop-dev/params.yaml",
+        &params.replace("cluster: \"shared\"", "cluster: \"pro-us-east\""),
+    );
+    world.git(&["commit", "-qam", "moved by hand"]);
+    let out = ok(&world.tenantctl(&["apps", "--output", "json"]));
+    let after: Vec<Value> = serde_json::from_str(&out).unwrap();
+    for (name, namespace, cluster, project) in [
+        ("guild-1", "guild-1", "pro-eu-west", "guilds-free"),
+        (
+            "tenant-shop-dev",
+            "tenant-shop-dev-development",
+            "pro-us-east",
+            "tenants-development",
+        ),
+    ] {
+        let app = after.iter().find(|a| a["name"] == name).unwrap();
+        assert_eq!(
+            (&app["namespace"], &app["cluster"], &app["project"]),
+            (
+                &Value::from(namespace),
+                &Value::from(cluster),
+                &Value::from(project)
+            ),
+            "{app}"
+        );
+        assert_eq!(app["permitted"], false, "{app}");
+        assert_eq!(
+            app["refused"],
+            format!("AppProject `{project}` does not permit namespace `{namespace}` on {cluster}"),
+        );
+    }
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("E333") && out.contains("Argo CD would refuse the Application guild-1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Argo CD would refuse the Application tenant-shop-dev"),
+        "{out}"
+    );
+}

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::manifests::strict_crd_schema;
 use crate::support::{
@@ -332,13 +332,103 @@ fn tenants_cannot_claim_reserved_guild_or_other_tenants_namespaces() {
         assert!(out.contains(code), "{id} with {pattern}: {out}");
         assert!(!world.platform().join(format!("tenants/{id}.yaml")).exists());
     }
-    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
-    let manifest = tenant_with_pattern(&world, "shop-b", "tenant-shop-a-staging-{suffix}");
+    // Another tenant's namespace, one that holds both tenant IDs: E331 cannot be what refuses
+    // shop-b, only uniqueness (E317) can.
+    let manifest = tenant_with_pattern(&world, "shop-a", "tenant-shop-a-shop-b");
+    ok(&world.tenantctl(&["create-tenant", "--from-file", &manifest]));
+    let manifest = tenant_with_pattern(&world, "shop-b", "tenant-shop-a-shop-b");
     let out = fails_with(
         &world.tenantctl(&["create-tenant", "--from-file", &manifest]),
         1,
     );
-    assert!(out.contains("E331") || out.contains("E317"), "{out}");
+    assert!(
+        out.contains("E317") && out.contains("tenant-shop-a-shop-b") && !out.contains("E331"),
+        "{out}"
+    );
+    assert!(!world.platform().join("tenants/shop-b.yaml").exists());
+}
+
+#[test]
+fn every_default_reserved_namespace_is_refused_for_a_tenant() {
+    let world = World::new();
+    world.platform_with_remote();
+    // A configured ingress controller's and Argo CD's namespaces are reserved as well.
+    world.set_tenant_settings("  ingressControllerNamespace: traefik\n");
+    world.set_argocd_setting("  namespace: gitops\n");
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    ok(&world.tenantctl(&["validate"]));
+    let reserved = [
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "default",
+        "argocd",
+        "cert-manager",
+        "ingress-nginx",
+        "traefik",
+        "gitops",
+    ];
+    for (i, namespace) in reserved.iter().enumerate() {
+        let id = format!("t{i}");
+        world.write(
+            &format!("tenants/{id}.yaml"),
+            &std::fs::read_to_string(tenant_with_pattern(&world, &id, namespace)).unwrap(),
+        );
+    }
+    let out = world.tenantctl(&["validate", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for (i, namespace) in reserved.iter().enumerate() {
+        let file = format!("tenants/t{i}.yaml");
+        let codes: Vec<&str> = found
+            .iter()
+            .filter(|d| d["file"] == file.as_str() && d["severity"] == "error")
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["E330"], "{namespace} in {file}: {found:?}");
+        assert!(
+            found.iter().any(|d| d["file"] == file.as_str()
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("the namespace `{namespace}` is reserved"))),
+            "{namespace}"
+        );
+    }
+}
+
+#[test]
+fn require_tenant_id_false_allows_a_namespace_without_the_tenant_id() {
+    let world = World::new();
+    world.platform_with_remote();
+    let manifest = tenant_with_pattern(&world, "shop-a", "tenant-blue-{environment}");
+    let out = fails_with(
+        &world.tenantctl(&["create-tenant", "--from-file", &manifest, "--no-commit"]),
+        1,
+    );
+    assert!(out.contains("E331"), "refused by default: {out}");
+    let config = world.read("tenantctl.yaml");
+    world.write(
+        "tenantctl.yaml",
+        &format!("{config}namespaces:\n  requireTenantId: false\n"),
+    );
+    world.git(&["commit", "-qam", "namespaces need not hold the tenantId"]);
+    ok(&world.tenantctl(&["create-tenant", "--from-file", &manifest]));
+    assert!(
+        world
+            .read("kustomize/tenants/shop-a/params.yaml")
+            .contains("namespace: \"tenant-blue-staging\""),
+    );
+    let out = ok(&world.tenantctl(&["validate"]));
+    assert!(!out.contains("E331"), "{out}");
+    let app = apps_json(&world)
+        .into_iter()
+        .find(|a| a["name"] == "tenant-shop-a")
+        .unwrap();
+    assert_eq!(
+        (&app["namespace"], &app["permitted"]),
+        (&json!("tenant-blue-staging"), &json!(true))
+    );
 }
 
 #[test]
