@@ -139,17 +139,37 @@ fn validate_checks_every_rendered_application_set_and_app_project_against_the_up
 }
 
 #[test]
-fn an_empty_kind_whitelist_renders_an_app_project_the_crd_refuses_and_validate_names_it() {
+fn an_empty_namespaced_kind_whitelist_is_refused_in_tenantctl_yaml() {
     let world = World::new();
     world.platform_with_remote();
-    // Rendered as `namespaceResourceWhitelist:` with no items, a null: the API server drops the
-    // field, and Argo CD reads a missing namespaced whitelist as "every kind".
+    // Argo CD reads an empty (rendered as null, dropped by the API server) namespaced whitelist
+    // as "every kind": the fence would be gone, so the config itself is refused.
     world.set_argocd_setting("  projects:\n    namespaceResourceWhitelist: []\n");
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("tenantctl.yaml:") && l.contains("namespaceResourceWhitelist")),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_repos_own_app_project_template_the_crd_refuses_fails_validate_as_check_jsonschema_does() {
+    let world = World::new();
+    world.platform_with_remote();
+    // A typo in the repo's own AppProject template: every project gets a field the CRD lacks.
+    let template = world.read("templates/appprojects.yaml.j2");
+    assert!(template.contains("  sourceRepos:"), "{template}");
+    world.write(
+        "templates/appprojects.yaml.j2",
+        &template.replace("  sourceRepos:", "  sourceRepo:"),
+    );
     ok(&world.tenantctl(&["render", "--no-commit"]));
     let out = fails_with(&world.tenantctl(&["validate"]), 1);
     assert!(
-        out.lines().any(|l| l.starts_with("kustomize/argocd/appprojects.yaml:")
-            && l.contains("error[E361]: AppProject guilds-free breaks Argo CD's CRD schema at /spec/namespaceResourceWhitelist")),
+        out.lines()
+            .any(|l| l.starts_with("kustomize/argocd/appprojects.yaml:")
+                && l.contains("error[E361]: AppProject guilds-free breaks Argo CD's CRD schema")),
         "{out}"
     );
     // check-jsonschema, with the vendored upstream CRD, agrees on every project.

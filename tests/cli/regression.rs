@@ -1168,3 +1168,30 @@ fn service_monitors_were_outside_every_app_projects_whitelist() {
         }
     }
 }
+
+#[test]
+fn an_empty_namespaced_kind_whitelist_rendered_a_project_allowing_every_kind() {
+    // `namespaceResourceWhitelist: []` rendered a null whitelist, which Argo CD reads as "every
+    // namespaced kind"; an empty cluster whitelist was a null the CRD refuses.
+    let world = World::new();
+    world.platform_with_remote();
+    world.set_argocd_setting("  projects:\n    namespaceResourceWhitelist: []\n");
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(out.contains("namespaceResourceWhitelist"), "{out}");
+
+    let world = World::new();
+    world.platform_with_remote();
+    world.set_argocd_setting("  projects:\n    clusterResourceWhitelist: []\n");
+    ok(&world.tenantctl(&["render"]));
+    let projects =
+        crate::support::parse_yaml_stream(&world.read("kustomize/argocd/appprojects.yaml"));
+    assert!(!projects.is_empty());
+    for project in &projects {
+        assert_eq!(
+            project["spec"]["clusterResourceWhitelist"],
+            serde_json::json!([]),
+            "an empty list, not a null: {project}"
+        );
+    }
+    ok(&world.tenantctl(&["validate"]));
+}
