@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::gotemplate::{self, TemplateError};
 use crate::source::{Disk, EntryKind, Refusal, Source};
 use crate::validate::diagnostic::{Diagnostic, code};
 use crate::yaml::Position;
@@ -25,7 +26,7 @@ use crate::yaml::Position;
 /// Where rendered ApplicationSets live.
 pub const ARGOCD_DIR: &str = "kustomize/argocd";
 
-/// One Application as Argo CD would generate it.
+/// One Application as Argo CD would generate it (and create: `apps` lists no other).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GeneratedApp {
     pub application_set: String,
@@ -36,12 +37,6 @@ pub struct GeneratedApp {
     pub path: String,
     /// The file the generator made it from.
     pub source_file: String,
-    /// Whether its AppProject (as rendered in `kustomize/argocd/`) permits its destination,
-    /// judged with Argo CD's rules.
-    pub permitted: bool,
-    /// Why not, when it is not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refused: Option<String>,
 }
 
 /// Where `apps` reads a repo's files: as Argo CD's repo server sees them.
@@ -50,10 +45,13 @@ pub trait RepoView {
     fn label(&self) -> String;
     /// Repo-relative paths a git files generator's `pattern` matches, sorted.
     fn matching(&self, pattern: &str) -> Result<Vec<String>>;
-    /// The bytes Argo CD reads at `path`; `None` when there is no such file.
+    /// The bytes Argo CD reads at `path`, symbolic links inside the repo followed; `None` when
+    /// there is no such file (or a link leads out of the repo, which Argo CD refuses).
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
     /// YAML files directly in `dir`, sorted.
     fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>>;
+    /// Where the symbolic link at `path` leads inside the repo, when it is one.
+    fn link_target(&self, path: &str) -> Result<Option<String>>;
 }
 
 /// Folder listings by folder.
@@ -93,6 +91,25 @@ impl WorkTree {
     }
 }
 
+/// `target` of a link in directory `base`, normalised relative to the repo; `None` when it
+/// leaves the repository (Argo CD refuses those).
+pub fn resolve_link(base: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 impl RepoView for WorkTree {
     fn label(&self) -> String {
         "the work tree (uncommitted files included; Argo CD reads only what is pushed)".into()
@@ -103,7 +120,22 @@ impl RepoView for WorkTree {
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        self.disk.read(path)
+        // Links are followed as Argo CD's repo server follows them in its checkout: inside the
+        // repo only, a few hops at most.
+        let mut path = path.to_string();
+        for _ in 0..8 {
+            match self.disk.fetch(&path)? {
+                crate::source::Fetched::File(bytes) => return Ok(Some(bytes)),
+                crate::source::Fetched::Refused(Refusal::Symlink { .. }) => {
+                    match self.link_target(&path)? {
+                        Some(next) => path = next,
+                        None => return Ok(None),
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>> {
@@ -115,6 +147,15 @@ impl RepoView for WorkTree {
             .map(|n| format!("{dir}/{n}"))
             .collect())
     }
+
+    fn link_target(&self, path: &str) -> Result<Option<String>> {
+        let full = self.disk.root.join(path);
+        let Ok(target) = std::fs::read_link(&full) else {
+            return Ok(None);
+        };
+        let base = path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+        Ok(resolve_link(base, &target.to_string_lossy()))
+    }
 }
 
 /// What Argo CD would make of a repo view.
@@ -122,12 +163,23 @@ impl RepoView for WorkTree {
 pub struct Preview {
     /// The Applications Argo CD creates (never one it would not).
     pub apps: Vec<GeneratedApp>,
-    /// Where it would misbehave: duplicate names, files it cannot use, sets over their size.
+    /// Where it would misbehave: Applications it would not create and why, files it cannot
+    /// use, templates that fail, sets over their size.
     pub problems: Vec<Diagnostic>,
     /// How many Applications each ApplicationSet generates, by name, with its file.
     pub sets: std::collections::BTreeMap<String, (String, usize)>,
+    /// Generated-from files that are symbolic links, followed as Argo CD follows them, with
+    /// where they lead.
+    pub followed: Vec<(String, String)>,
     /// What was read.
     pub view: String,
+}
+
+impl Preview {
+    /// Whether Argo CD would misbehave somewhere (an error among the problems).
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(Diagnostic::is_error)
+    }
 }
 
 /// Every Application the ApplicationSets in `kustomize/argocd/` generate from the working tree.
@@ -135,37 +187,58 @@ pub fn preview(root: &Path) -> Result<Vec<GeneratedApp>> {
     Ok(preview_in(&WorkTree::new(root))?.apps)
 }
 
-/// Every Application the ApplicationSets in `view`'s `kustomize/argocd/` generate from `view`.
+/// Every Application the ApplicationSets in `view`'s `kustomize/argocd/` generate from `view`
+/// and Argo CD would create, and, as diagnostics, everything it would not do. Only an I/O
+/// failure is an error: a problem in one set does not hide the others' findings.
 pub fn preview_in(view: &dyn RepoView) -> Result<Preview> {
     let mut apps = Vec::new();
+    let mut problems = Vec::new();
     let mut sets = std::collections::BTreeMap::new();
-    let documents = argocd_documents(view)?;
+    // Application names a failed set would have generated: still duplicates of others'.
+    let mut uncreated = Vec::new();
+    let documents = match argocd_documents(view) {
+        Ok(documents) => documents,
+        Err(Error::Invalid(found)) => {
+            problems.extend(found);
+            Vec::new()
+        }
+        Err(other) => return Err(other),
+    };
+    let mut followed = Vec::new();
     for (file, set) in documents
         .iter()
         .filter(|(_, d)| d["kind"] == "ApplicationSet")
     {
         let generated = generate(view, file, set)?;
         let name = set["metadata"]["name"].as_str().unwrap_or("").to_string();
-        sets.insert(name, (file.clone(), generated.len()));
-        apps.extend(generated);
+        followed.extend(generated.followed);
+        if generated.problems.iter().any(Diagnostic::is_error) {
+            // Argo CD stops the whole set at its first generator or template error.
+            problems.extend(generated.problems);
+            sets.insert(name, (file.clone(), 0));
+            uncreated.extend(generated.apps);
+        } else {
+            sets.insert(name, (file.clone(), generated.apps.len()));
+            apps.extend(generated.apps);
+        }
     }
     let projects: Vec<&Value> = documents
         .iter()
         .filter(|(_, d)| d["kind"] == "AppProject")
         .map(|(_, d)| d)
         .collect();
-    for app in &mut apps {
-        app.refused = refusal(app, &projects);
-        app.permitted = app.refused.is_none();
-    }
-    let mut problems = drop_duplicates(&mut apps);
+    problems.extend(drop_duplicates(&mut apps, &uncreated));
+    problems.extend(drop_uncreatable(&mut apps, &projects));
     problems.extend(shared_namespaces(&apps));
     problems.extend(oversized(view, &sets)?);
     apps.sort_by(|a, b| (&a.application_set, &a.name).cmp(&(&b.application_set, &b.name)));
+    followed.sort();
+    followed.dedup();
     Ok(Preview {
         apps,
         problems,
         sets,
+        followed,
         view: view.label(),
     })
 }
@@ -199,14 +272,15 @@ fn oversized(
 }
 
 /// The ApplicationSet controller refuses to create Applications whose names two parameter sets
-/// share: they go, each source file gets an error.
-fn drop_duplicates(apps: &mut Vec<GeneratedApp>) -> Vec<Diagnostic> {
+/// share: they go, each source file gets an error. `uncreated` are those of sets that fail as a
+/// whole: not created either way, but still one of two files claiming a name.
+fn drop_duplicates(apps: &mut Vec<GeneratedApp>, uncreated: &[GeneratedApp]) -> Vec<Diagnostic> {
     let mut sources: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for app in apps.iter() {
-        sources
-            .entry(app.name.clone())
-            .or_default()
-            .push(app.source_file.clone());
+    for app in apps.iter().chain(uncreated) {
+        let files = sources.entry(app.name.clone()).or_default();
+        if !files.contains(&app.source_file) {
+            files.push(app.source_file.clone());
+        }
     }
     let mut problems = Vec::new();
     for (name, files) in &sources {
@@ -274,6 +348,68 @@ fn shared_namespaces(apps: &[GeneratedApp]) -> Vec<Diagnostic> {
     problems
 }
 
+/// Applications Argo CD would not create, or would create and never deploy, taken out of the
+/// list with an error each: a name the API server refuses (E350); an AppProject that is not
+/// there (the ApplicationSet controller's validateGeneratedApplications skips the Application)
+/// or does not permit the destination (skipped by older controllers, created and refused every
+/// sync by newer ones) (E333).
+fn drop_uncreatable(apps: &mut Vec<GeneratedApp>, projects: &[&Value]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    apps.retain(|app| {
+        let found = if let Some(why) = invalid_name(app) {
+            Diagnostic::error(
+                &app.source_file,
+                at_start(),
+                code::APPLICATION_NOT_CREATED,
+                format!(
+                    "Argo CD cannot create the Application `{}`: {why}",
+                    app.name
+                ),
+            )
+            .with_hint("an ID is written as a quoted string (`guild_id: \"123\"`): unquoted, a long number becomes a float64 such as 1.2345678901234568e+17")
+        } else if let Some(why) = refusal(app, projects) {
+            Diagnostic::error(
+                &app.source_file,
+                at_start(),
+                code::DESTINATION_NOT_PERMITTED,
+                format!("Argo CD would not deploy the Application {}: {why}", app.name),
+            )
+            .with_hint("only tenantctl's own rendering may choose namespaces: run `tenantctl render` and check the file against its project")
+        } else {
+            return true;
+        };
+        problems.push(found);
+        false
+    });
+    problems
+}
+
+/// Why Kubernetes refuses `app`'s name (a DNS-1123 subdomain, as for every custom resource) or
+/// its destination namespace (a DNS-1123 label), or `None`.
+fn invalid_name(app: &GeneratedApp) -> Option<String> {
+    let label = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+    };
+    if app.name.len() > 253 || !app.name.split('.').all(label) {
+        return Some(format!(
+            "`{}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)",
+            app.name
+        ));
+    }
+    if !app.namespace.is_empty() && !label(&app.namespace) {
+        return Some(format!(
+            "its namespace `{}` is not a valid namespace name (lower-case letters, digits and `-`, at most 63 characters)",
+            app.namespace
+        ));
+    }
+    None
+}
+
 /// Why Argo CD would refuse `app` under `projects` (`IsDestinationPermitted`: some destination
 /// whose server and namespace globs both match), or `None` when it is permitted.
 fn refusal(app: &GeneratedApp, projects: &[&Value]) -> Option<String> {
@@ -282,7 +418,7 @@ fn refusal(app: &GeneratedApp, projects: &[&Value]) -> Option<String> {
         .find(|p| p["metadata"]["name"].as_str() == Some(app.project.as_str()))
     else {
         return Some(format!(
-            "no AppProject `{}` in kustomize/argocd/",
+            "no AppProject `{}` in kustomize/argocd/ (Argo CD skips an Application whose project does not exist)",
             app.project
         ));
     };
@@ -401,9 +537,8 @@ fn at_start() -> Position {
     Position { line: 1, column: 1 }
 }
 
-/// A construct of the repo's own ApplicationSet that `apps` does not evaluate: a configuration
-/// problem (exit 1) at the line that holds it, never a guess.
-fn unsupported(view: &dyn RepoView, file: &str, what: String, needle: &str) -> Error {
+/// The line of `file` holding `needle` (1 when none does): where a construct is written.
+fn line_of(view: &dyn RepoView, file: &str, needle: &str) -> Position {
     let line = view
         .read(file)
         .ok()
@@ -415,77 +550,143 @@ fn unsupported(view: &dyn RepoView, file: &str, what: String, needle: &str) -> E
         })
         .map(|i| i + 1)
         .unwrap_or(1);
-    Error::Invalid(vec![
-        Diagnostic::error(
-            file,
-            Position { line, column: 1 },
-            code::UNSUPPORTED_TEMPLATE,
-            what,
-        )
-        .with_hint(
-            "`tenantctl apps` evaluates git files generators, field references, trim markers and the sprig functions listed in the README",
-        ),
-    ])
+    Position { line, column: 1 }
 }
 
-fn generate(view: &dyn RepoView, file: &str, set: &Value) -> Result<Vec<GeneratedApp>> {
+/// A construct of the repo's own ApplicationSet that `apps` does not evaluate: a configuration
+/// problem at the line that holds it, never a guess.
+fn unsupported(view: &dyn RepoView, file: &str, what: String, needle: &str) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        line_of(view, file, needle),
+        code::UNSUPPORTED_TEMPLATE,
+        what,
+    )
+    .with_hint(
+        "tenantctl evaluates git files generators, field references, literals, pipelines, trim markers and the sprig functions listed in the README",
+    )
+}
+
+/// What one ApplicationSet generates: its Applications (or, when `problems` holds an error,
+/// those it would have named: Argo CD creates none of them), and what went wrong.
+struct Generated {
+    apps: Vec<GeneratedApp>,
+    problems: Vec<Diagnostic>,
+    followed: Vec<(String, String)>,
+}
+
+fn generate(view: &dyn RepoView, file: &str, set: &Value) -> Result<Generated> {
     let set_name = set["metadata"]["name"].as_str().unwrap_or("").to_string();
     let go_template = set["spec"]["goTemplate"] == Value::Bool(true);
     let strict = set["spec"]["goTemplateOptions"]
         .as_array()
         .is_some_and(|o| o.iter().any(|v| v == "missingkey=error"));
     let template = &set["spec"]["template"];
+    let mut generated = Generated {
+        apps: Vec::new(),
+        problems: Vec::new(),
+        followed: Vec::new(),
+    };
     if set["spec"].get("templatePatch").is_some() {
         // Argo CD applies it to every generated Application; not predicting it would be a
         // wrong answer.
-        return Err(unsupported(
+        generated.problems.push(unsupported(
             view,
             file,
             format!("ApplicationSet {set_name}: `templatePatch`"),
             "templatePatch:",
         ));
+        return Ok(generated);
     }
-    let mut apps = Vec::new();
     for generator in set["spec"]["generators"].as_array().into_iter().flatten() {
         let Some(files) = generator["git"]["files"].as_array() else {
             let kind = generator
                 .as_object()
                 .and_then(|o| o.keys().next().cloned())
                 .unwrap_or_default();
-            return Err(unsupported(
+            generated.problems.push(unsupported(
                 view,
                 file,
                 format!("ApplicationSet {set_name}: the `{kind}` generator"),
                 &format!("{kind}:"),
             ));
+            continue;
         };
         for pattern in files.iter().filter_map(|f| f["path"].as_str()) {
             for matched in view.matching(pattern)? {
-                for params in parameters(view, &matched, go_template)? {
-                    let filled = fill(template, &params, go_template, strict).map_err(|e| {
-                        let needle = e
-                            .split('`')
-                            .nth(1)
-                            .map(|c| {
-                                c.trim_start_matches("{{")
-                                    .trim_end_matches("}}")
-                                    .trim()
-                                    .to_string()
-                            })
-                            .unwrap_or_default();
-                        unsupported(
-                            view,
-                            file,
-                            format!("ApplicationSet {set_name}, from {matched}: {e}"),
-                            &needle,
-                        )
-                    })?;
-                    apps.push(application(&set_name, &matched, &filled));
+                if let Some(target) = view.link_target(&matched)? {
+                    generated.followed.push((matched.clone(), target));
+                }
+                let params = match parameters(view, &matched, go_template)? {
+                    Ok(params) => params,
+                    Err(problem) => {
+                        generated.problems.push(problem);
+                        continue;
+                    }
+                };
+                for params in params {
+                    match fill(template, &params, go_template, strict) {
+                        Ok(filled) => {
+                            generated
+                                .apps
+                                .push(application(&set_name, &matched, &filled));
+                        }
+                        Err(error) => {
+                            generated
+                                .problems
+                                .push(template_problem(view, file, &set_name, &matched, error));
+                            // Its name, when that alone fills in: two files claiming one name
+                            // are still reported.
+                            if let Ok(name) =
+                                fill(&template["metadata"]["name"], &params, go_template, strict)
+                            {
+                                let mut app = application(&set_name, &matched, &Value::Null);
+                                app.name = name.as_str().unwrap_or("").to_string();
+                                generated.apps.push(app);
+                            }
+                        }
+                    }
                 }
             }
         }
     }
-    Ok(apps)
+    Ok(generated)
+}
+
+/// A template that does not fill in for one generated file, as a diagnostic: where the
+/// construct is written (E337) or what the file lacks (E351) or why Go fails (E352).
+fn template_problem(
+    view: &dyn RepoView,
+    file: &str,
+    set_name: &str,
+    matched: &str,
+    error: TemplateError,
+) -> Diagnostic {
+    let consequence = "Argo CD generates no Application from this ApplicationSet";
+    match error {
+        TemplateError::Unsupported { construct, message } => unsupported(
+            view,
+            file,
+            format!("ApplicationSet {set_name}: {message}"),
+            &construct,
+        ),
+        TemplateError::MissingKey { key } => Diagnostic::error(
+            matched,
+            at_start(),
+            code::TEMPLATE_MISSING_KEY,
+            format!(
+                "the ApplicationSet {set_name} reads `.{key}`, which this file does not set: with missingkey=error {consequence}"
+            ),
+        )
+        .with_hint(format!("set `{key}` in this file, or change the template in {file}")),
+        TemplateError::Fails { message } => Diagnostic::error(
+            file,
+            line_of(view, file, "{{"),
+            code::TEMPLATE_FAILS,
+            format!("ApplicationSet {set_name}, for {matched}: Go's template fails: {message}; {consequence}"),
+        )
+        .with_hint("Go passes a missing key as nil and a number as float64: a function taking a string fails on them"),
+    }
 }
 
 fn application(set: &str, source_file: &str, app: &Value) -> GeneratedApp {
@@ -510,55 +711,63 @@ fn application(set: &str, source_file: &str, app: &Value) -> GeneratedApp {
         namespace: text(&destination["namespace"]),
         path: text(&source["path"]),
         source_file: source_file.to_string(),
-        permitted: false,
-        refused: None,
     }
 }
 
 /// The parameter sets of one generated file: its content (one set, or one per list item) plus
-/// the `path` parameters. A file that does not parse fails the whole generator, as in Argo CD.
+/// the `path` parameters; or, when Argo CD cannot use the file, why (it fails the whole
+/// generator then).
 fn parameters(
     view: &dyn RepoView,
     file: &str,
     go_template: bool,
-) -> Result<Vec<Map<String, Value>>> {
-    let bytes = view
-        .read(file)?
-        .ok_or_else(|| anyhow::anyhow!("reading {file}: it vanished"))?;
-    let document = argo_yaml(&bytes).map_err(|message| {
-        Error::Invalid(vec![Diagnostic::error(
+) -> Result<std::result::Result<Vec<Map<String, Value>>, Diagnostic>> {
+    let Some(bytes) = view.read(file)? else {
+        return Ok(Err(Diagnostic::error(
             file,
             at_start(),
-            code::YAML_SYNTAX,
-            format!("{message}: Argo CD's git generator fails on this file and generates no Application at all"),
-        )])
-    })?;
+            code::UNREADABLE,
+            "a symbolic link leading out of the repository or to nothing: Argo CD's git generator fails on it and generates no Application at all",
+        )));
+    };
+    let document = match argo_yaml(&bytes) {
+        Ok(document) => document,
+        Err(message) => {
+            return Ok(Err(Diagnostic::error(
+                file,
+                at_start(),
+                code::YAML_SYNTAX,
+                format!(
+                    "{message}: Argo CD's git generator fails on this file and generates no Application at all"
+                ),
+            )));
+        }
+    };
     let items = match document {
         Value::Array(items) => items,
         other => vec![other],
     };
     let path = path_params(file);
-    items
-        .into_iter()
-        .map(|item| {
-            let Value::Object(mut params) = item else {
-                return Err(Error::Invalid(vec![Diagnostic::error(
-                    file,
-                    at_start(),
-                    code::SCHEMA,
-                    "Argo CD's git generator needs a mapping here",
-                )]));
-            };
-            if go_template {
-                params.insert("path".into(), path.clone());
-            } else {
-                params = flatten(&Value::Object(params));
-                params.extend(flatten(&serde_json::json!({ "path": path })));
-                params.insert("path".into(), path["path"].clone());
-            }
-            Ok(params)
-        })
-        .collect()
+    let mut sets = Vec::new();
+    for item in items {
+        let Value::Object(mut params) = item else {
+            return Ok(Err(Diagnostic::error(
+                file,
+                at_start(),
+                code::SCHEMA,
+                "Argo CD's git generator needs a mapping here",
+            )));
+        };
+        if go_template {
+            params.insert("path".into(), path.clone());
+        } else {
+            params = flatten(&Value::Object(params));
+            params.extend(flatten(&serde_json::json!({ "path": path })));
+            params.insert("path".into(), path["path"].clone());
+        }
+        sets.push(params);
+    }
+    Ok(Ok(sets))
 }
 
 fn path_params(file: &str) -> Value {
@@ -615,9 +824,10 @@ fn fill(
     params: &Map<String, Value>,
     go: bool,
     strict: bool,
-) -> std::result::Result<Value, String> {
+) -> std::result::Result<Value, TemplateError> {
     Ok(match template {
-        Value::String(s) => Value::String(fill_string(s, params, go, strict)?),
+        Value::String(s) if go => Value::String(gotemplate::fill(s, params, strict)?),
+        Value::String(s) => Value::String(fasttemplate(s, params)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -627,191 +837,37 @@ fn fill(
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), fill(v, params, go, strict)?)))
-                .collect::<std::result::Result<_, String>>()?,
+                .collect::<std::result::Result<_, TemplateError>>()?,
         ),
         other => other.clone(),
     })
 }
 
-fn fill_string(
+/// fasttemplate, Argo CD's template engine without `goTemplate`: `{{ name }}` replaced by the
+/// flattened parameter, an unknown name left as it is.
+fn fasttemplate(
     text: &str,
     params: &Map<String, Value>,
-    go: bool,
-    strict: bool,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, TemplateError> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out += &rest[..start];
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| format!("unclosed `{{{{` in `{text}`"))?;
-        let mut expression = &after[..end];
-        // Go's trim markers: `{{- ` and ` -}}` (the space is part of the marker) remove the
-        // white space before and after the action.
-        let trim_left =
-            go && expression.starts_with('-') && expression[1..].starts_with(char::is_whitespace);
-        let trim_right = go
-            && expression.ends_with('-')
-            && expression[..expression.len() - 1].ends_with(char::is_whitespace);
-        if trim_left {
-            expression = &expression[1..];
-            out.truncate(out.trim_end().len());
-        }
-        if trim_right {
-            expression = &expression[..expression.len() - 1];
-        }
-        out += &lookup(expression.trim(), params, go, strict)?;
+        let end = after.find("}}").ok_or_else(|| TemplateError::Fails {
+            message: format!("unclosed `{{{{` in `{text}`"),
+        })?;
+        // Argo CD writes an unknown tag back as it was, spaces included.
+        let tag = &after[..end];
+        out += &match params.get(tag.trim()) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => format!("{{{{{tag}}}}}"),
+            Some(other) => other.to_string(),
+        };
         rest = &after[end + 2..];
-        if trim_right {
-            rest = rest.trim_start();
-        }
     }
     out += rest;
     Ok(out)
-}
-
-/// Sprig functions (and Go template builtins) `apps` evaluates, exactly as Argo CD's do; any
-/// other function is refused, never guessed.
-pub const SUPPORTED_FUNCTIONS: [&str; 10] = [
-    "lower",
-    "upper",
-    "trim",
-    "trimPrefix",
-    "trimSuffix",
-    "replace",
-    "trunc",
-    "default",
-    "quote",
-    "squote",
-];
-
-fn lookup(
-    expression: &str,
-    params: &Map<String, Value>,
-    go: bool,
-    strict: bool,
-) -> std::result::Result<String, String> {
-    if !go {
-        return Ok(match params.get(expression) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) | None => format!("{{{{{expression}}}}}"),
-            Some(other) => other.to_string(),
-        });
-    }
-    let mut stages = expression.split('|').map(str::trim);
-    let first = stages.next().unwrap_or_default();
-    let mut value = go_operand(first, params, strict)?;
-    for stage in stages {
-        let words = go_words(stage).ok_or_else(|| refuse(expression))?;
-        let (function, args) = words.split_first().ok_or_else(|| refuse(expression))?;
-        let arg = |i: usize| -> std::result::Result<String, String> {
-            args.get(i)
-                .map(|a| go_operand(a, params, strict))
-                .unwrap_or_else(|| Err(refuse(expression)))
-        };
-        value = match (function.as_str(), args.len()) {
-            ("lower", 0) => value.to_lowercase(),
-            ("upper", 0) => value.to_uppercase(),
-            ("trim", 0) => value.trim().to_string(),
-            ("trimPrefix", 1) => value
-                .strip_prefix(arg(0)?.as_str())
-                .map(str::to_string)
-                .unwrap_or(value),
-            ("trimSuffix", 1) => value
-                .strip_suffix(arg(0)?.as_str())
-                .map(str::to_string)
-                .unwrap_or(value),
-            ("replace", 2) => value.replace(arg(0)?.as_str(), &arg(1)?),
-            ("trunc", 1) => {
-                let n: i64 = arg(0)?.parse().map_err(|_| refuse(expression))?;
-                let chars: Vec<char> = value.chars().collect();
-                if n >= 0 {
-                    chars.iter().take(n as usize).collect()
-                } else {
-                    chars
-                        .iter()
-                        .skip(chars.len().saturating_sub((-n) as usize))
-                        .collect()
-                }
-            }
-            ("default", 1) if value.is_empty() => arg(0)?,
-            ("default", 1) => value,
-            ("quote", 0) => serde_json::to_string(&value).unwrap_or_default(),
-            ("squote", 0) => format!("'{value}'"),
-            _ => return Err(refuse(expression)),
-        };
-    }
-    Ok(value)
-}
-
-fn refuse(expression: &str) -> String {
-    format!(
-        "`{{{{ {expression} }}}}` uses a template construct `tenantctl apps` does not evaluate (it evaluates field references, trim markers and {})",
-        SUPPORTED_FUNCTIONS.join(", ")
-    )
-}
-
-/// The words of a pipeline stage: identifiers, field references and double-quoted strings.
-fn go_words(stage: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut rest = stage.trim();
-    while !rest.is_empty() {
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            words.push(format!("\"{}\"", &quoted[..end]));
-            rest = quoted[end + 1..].trim_start();
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            words.push(rest[..end].to_string());
-            rest = rest[end..].trim_start();
-        }
-    }
-    Some(words)
-}
-
-/// A field reference (`.a.b`), a string literal or a number, as Go prints it.
-fn go_operand(
-    operand: &str,
-    params: &Map<String, Value>,
-    strict: bool,
-) -> std::result::Result<String, String> {
-    if let Some(literal) = operand.strip_prefix('"').and_then(|o| o.strip_suffix('"')) {
-        return Ok(literal.to_string());
-    }
-    if !operand.is_empty() && operand.chars().all(|c| c.is_ascii_digit() || c == '-') {
-        return Ok(operand.to_string());
-    }
-    let chain = operand
-        .strip_prefix('.')
-        .filter(|c| {
-            !c.is_empty()
-                && c.split('.')
-                    .all(|s| !s.is_empty() && s.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
-        })
-        .ok_or_else(|| refuse(operand))?;
-    let mut current: Option<&Value> = None;
-    for (i, segment) in chain.split('.').enumerate() {
-        current = if i == 0 {
-            params.get(segment)
-        } else {
-            current.and_then(|v| v.get(segment))
-        };
-    }
-    match current {
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(Value::Number(n)) => Ok(go_number(n)),
-        Some(Value::Bool(b)) => Ok(b.to_string()),
-        Some(Value::Null) | None if !strict => Ok("<no value>".into()),
-        Some(Value::Null) | None => Err(format!(
-            "map has no entry for key `{chain}` (missingkey=error)"
-        )),
-        Some(other) => Err(format!(
-            "`{operand}` is a {} that Argo CD would print as Go prints maps and lists; tenantctl does not predict that",
-            if other.is_array() { "list" } else { "map" }
-        )),
-    }
 }
 
 /// Repo-relative files of the work tree that a git files generator's pattern matches, with
@@ -829,8 +885,8 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
     let literal = &pattern[..pattern.find(['*', '?', '[', '\\']).unwrap_or(pattern.len())];
     let depth = usize::MAX;
     let mut matched = Vec::new();
-    // Listed through the repo's boundary: Argo CD follows symbolic links, so one that matches
-    // (or a folder it would descend into) is an error (E102), not a file skipped.
+    // `git ls-files` lists a symbolic link as one entry (never descending into a linked
+    // folder) and Argo CD reads through it: a link that matches is generated from.
     let disk = &tree.disk;
     let mut pending = vec![(fixed.join("/"), 0usize)];
     while let Some((dir, level)) = pending.pop() {
@@ -843,13 +899,21 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
                     }
                     continue;
                 }
-                crate::source::Fetched::Refused(refusal @ Refusal::Symlink { .. }) => {
-                    return Err(refusal.into_error());
+                crate::source::Fetched::Refused(Refusal::Symlink { path }) => {
+                    if path == dir && pathspec.is_match(&dir) {
+                        matched.push(dir);
+                    }
+                    continue;
                 }
                 _ => {}
             }
         }
-        let entries = tree.list(&dir)?;
+        let entries = match tree.list(&dir) {
+            Ok(entries) => entries,
+            // A linked folder on the way: git lists the link, not what is behind it.
+            Err(Error::Invalid(_)) => continue,
+            Err(other) => return Err(other),
+        };
         for (name, kind) in entries.iter() {
             let relative = if dir.is_empty() {
                 name.clone()
@@ -865,9 +929,7 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
             match kind {
                 EntryKind::File if matches => matched.push(relative),
                 EntryKind::Dir if level + 1 < depth => pending.push((relative, level + 1)),
-                EntryKind::Symlink if matches || level + 1 < depth => {
-                    return Err(Refusal::Symlink { path: relative }.into_error());
-                }
+                EntryKind::Symlink if matches => matched.push(relative),
                 _ => {}
             }
         }
@@ -916,41 +978,13 @@ mod tests {
     }
 
     #[test]
-    fn trim_markers_and_the_sprig_subset_evaluate_as_go_does() {
+    fn fasttemplate_leaves_unknown_tags_as_argo_cd_does() {
         let params: Map<String, Value> =
-            serde_json::from_str(r#"{"guild_id": "8801", "tier": "Pro", "n": 7}"#).unwrap();
-        let f = |t: &str| fill_string(t, &params, true, true);
-        assert_eq!(f("guild- {{- .guild_id }}").unwrap(), "guild-8801");
-        assert_eq!(f("{{ .guild_id -}}  -x").unwrap(), "8801-x");
-        assert_eq!(f("{{ .tier | lower }}").unwrap(), "pro");
-        assert_eq!(f("{{ .tier | upper | trunc 2 }}").unwrap(), "PR");
-        assert_eq!(f(r#"{{ .tier | replace "P" "p" }}"#).unwrap(), "pro");
-        assert_eq!(f("{{ .n }}").unwrap(), "7");
-        assert!(f("{{ .tier | b64enc }}").unwrap_err().contains("b64enc"));
-        assert!(f("{{ index .m 0 }}").is_err());
-    }
-
-    #[test]
-    fn templates_fill_field_references_and_refuse_the_rest() {
-        let params: Map<String, Value> =
-            serde_json::from_str(r#"{"guild_id": "7", "path": {"basename": "guilds"}}"#).unwrap();
+            serde_json::from_str(r#"{"guild_id": "7", "path.basename": "guilds"}"#).unwrap();
         assert_eq!(
-            fill_string("guild-{{ .guild_id }}", &params, true, true).unwrap(),
-            "guild-7"
+            fasttemplate("guild-{{ guild_id }}/{{path.basename}}", &params).unwrap(),
+            "guild-7/guilds"
         );
-        assert_eq!(
-            fill_string("{{.path.basename}}", &params, true, true).unwrap(),
-            "guilds"
-        );
-        assert!(
-            fill_string("{{ .nope }}", &params, true, true)
-                .unwrap_err()
-                .contains("missingkey")
-        );
-        assert_eq!(
-            fill_string("{{ .nope }}", &params, true, false).unwrap(),
-            "<no value>"
-        );
-        assert!(fill_string("{{ .guild_id | b64enc }}", &params, true, true).is_err());
+        assert_eq!(fasttemplate("{{ nope }}", &params).unwrap(), "{{ nope }}");
     }
 }

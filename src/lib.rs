@@ -20,6 +20,7 @@ pub mod error;
 pub mod fuzz;
 #[cfg(feature = "git")]
 pub mod git;
+pub mod gotemplate;
 pub mod load;
 pub mod manifests;
 pub mod model;
@@ -29,6 +30,7 @@ pub mod render;
 pub mod secret;
 pub mod source;
 pub mod validate;
+pub mod verdict;
 pub mod yaml;
 
 pub use error::{Error, ExitCode};

@@ -24,8 +24,14 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
     };
     if !global.quiet {
         eprintln!("reading {}", preview.view);
+        // Said, so that a file reached through a link is no surprise (validate refuses links
+        // where tenantctl itself reads: E102).
+        for (link, target) in &preview.followed {
+            eprintln!("following {link} -> {target}, as Argo CD does");
+        }
     }
-    // Where Argo CD would misbehave: said on stderr, and the command fails.
+    // Where Argo CD would misbehave, and each Application it would not create: said on stderr,
+    // and the command fails.
     super::output::print_diagnostics(&preview.problems);
     let apps = &preview.apps;
     match output {
@@ -45,7 +51,6 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
                 "NAMESPACE",
                 "PATH",
                 "APPLICATIONSET",
-                "PERMITTED",
             ];
             let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
             for app in apps {
@@ -56,10 +61,6 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
                     app.namespace.clone(),
                     app.path.clone(),
                     app.application_set.clone(),
-                    match &app.refused {
-                        None => "yes".to_string(),
-                        Some(why) => format!("no: {why}"),
-                    },
                 ]);
             }
             print_rows(&rows);
@@ -79,7 +80,7 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
             }
         }
     }
-    Ok(if preview.problems.iter().any(|d| d.is_error()) {
+    Ok(if preview.has_errors() {
         ExitCode::Invalid
     } else {
         ExitCode::Ok

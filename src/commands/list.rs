@@ -43,16 +43,12 @@ pub fn run(
     let root = root(global)?;
     let snapshot = Snapshot::load(&root)?;
     // One verdict: `valid` is exactly "`validate` reports no error for this file".
-    let report =
-        tenantctl::validate::validate(&snapshot, &tenantctl::validate::Schemas::load(&root)?);
-    let invalid: std::collections::BTreeSet<String> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.file.to_string_lossy().into_owned())
-        .collect();
-    let config_invalid = invalid.contains(tenantctl::config::CONFIG_FILE);
-    let verdict = |file: &str| !config_invalid && !invalid.contains(file);
+    let report = tenantctl::verdict::check(
+        &root,
+        &snapshot,
+        &tenantctl::validate::Schemas::load(&root)?,
+    )?;
+    let verdict = |file: &str| report.is_valid(file);
     let multi_cluster = snapshot
         .parsed_config()
         .is_some_and(|c| !c.clusters.is_empty());
@@ -61,7 +57,7 @@ pub fn run(
         let rows: Vec<TenantRow> = tenant_rows(&snapshot)
             .into_iter()
             .map(|mut r| {
-                r.valid = r.valid && verdict(&r.file);
+                r.valid = verdict(&r.file);
                 r
             })
             .filter(|r| tier.as_ref().is_none_or(|t| *t == r.tenant_type))
@@ -103,7 +99,7 @@ pub fn run(
     let rows: Vec<Row> = rows(&snapshot)
         .into_iter()
         .map(|mut r| {
-            r.valid = r.valid && verdict(&r.file);
+            r.valid = verdict(&r.file);
             r
         })
         .filter(|row| tier.as_ref().is_none_or(|t| *t == row.tier))
@@ -123,10 +119,28 @@ pub fn run(
     Ok(ExitCode::Ok)
 }
 
+/// Files in `dir` that stood where tenantctl reads and were not read (a symbolic link: E102),
+/// so that each still gets a row, an invalid one.
+fn unread_files(snapshot: &Snapshot, dir: &str) -> Vec<String> {
+    snapshot
+        .problems
+        .iter()
+        .filter(|d| d.code == tenantctl::validate::diagnostic::code::SYMLINK)
+        .map(|d| d.file.to_string_lossy().into_owned())
+        .filter(|path| {
+            path.strip_prefix(dir)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|name| {
+                    !name.contains('/') && (name.ends_with(".yaml") || name.ends_with(".yml"))
+                })
+        })
+        .collect()
+}
+
 /// Reads rows from the snapshot, leniently: one bad file does not hide the others.
 pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
     let config = snapshot.parsed_config();
-    snapshot
+    let mut rows: Vec<Row> = snapshot
         .guilds
         .values()
         .map(|file| {
@@ -153,11 +167,7 @@ pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
                     }
                 }
                 None => Row {
-                    guild_id: file
-                        .path
-                        .trim_start_matches("guilds/guild-")
-                        .trim_end_matches(".yaml")
-                        .to_string(),
+                    guild_id: guild_id_of(&file.path),
                     tier: String::new(),
                     replicas: None,
                     namespace: String::new(),
@@ -168,7 +178,31 @@ pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
                 },
             }
         })
-        .collect()
+        .collect();
+    rows.extend(
+        unread_files(snapshot, tenantctl::load::GUILDS_DIR)
+            .into_iter()
+            .map(|path| Row {
+                guild_id: guild_id_of(&path),
+                tier: String::new(),
+                replicas: None,
+                namespace: String::new(),
+                cluster: None,
+                file: path,
+                valid: false,
+                resources: BTreeMap::new(),
+            }),
+    );
+    rows.sort_by(|a, b| a.file.cmp(&b.file));
+    rows
+}
+
+/// The guild ID a file's name claims (`guilds/guild-<ID>.yaml`).
+fn guild_id_of(path: &str) -> String {
+    path.trim_start_matches("guilds/guild-")
+        .trim_end_matches(".yaml")
+        .trim_end_matches(".yml")
+        .to_string()
 }
 
 /// Where Argo CD deploys a workload placed on `cluster`: that cluster, or, without `clusters`
@@ -254,7 +288,8 @@ pub struct TenantRow {
 
 fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
     let config = snapshot.parsed_config();
-    snapshot
+    let unread = unread_files(snapshot, tenantctl::model::tenant::TENANTS_DIR);
+    let mut rows: Vec<TenantRow> = snapshot
         .tenants
         .values()
         .map(|file| {
@@ -278,11 +313,7 @@ fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
                     valid: true,
                 },
                 None => TenantRow {
-                    tenant_id: file
-                        .path
-                        .trim_start_matches("tenants/")
-                        .trim_end_matches(".yaml")
-                        .to_string(),
+                    tenant_id: tenant_id_of(&file.path),
                     tenant_type: String::new(),
                     active: false,
                     namespace: String::new(),
@@ -295,7 +326,29 @@ fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
                 },
             }
         })
-        .collect()
+        .collect();
+    rows.extend(unread.into_iter().map(|path| TenantRow {
+        tenant_id: tenant_id_of(&path),
+        tenant_type: String::new(),
+        active: false,
+        namespace: String::new(),
+        cluster: None,
+        custom_domain: None,
+        image_tag: None,
+        services: Vec::new(),
+        file: path,
+        valid: false,
+    }));
+    rows.sort_by(|a, b| a.file.cmp(&b.file));
+    rows
+}
+
+/// The tenant ID a file's name claims (`tenants/<ID>.yaml`).
+fn tenant_id_of(path: &str) -> String {
+    path.trim_start_matches("tenants/")
+        .trim_end_matches(".yaml")
+        .trim_end_matches(".yml")
+        .to_string()
 }
 
 /// Prints rows as JSON, YAML or (through `table`) a table.

@@ -8,7 +8,7 @@ use tenantctl::git::GitRepo;
 use tenantctl::load::Snapshot;
 use tenantctl::model::{Guild, RESOURCE_FIELDS, Tenant};
 use tenantctl::operation::guild::check_exists;
-use tenantctl::validate::{self, Schemas};
+use tenantctl::validate::Schemas;
 use tenantctl::{ExitCode, render};
 
 use super::root;
@@ -31,8 +31,10 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
         .as_ref()
         .ok()
         .and_then(|d| Guild::from_value(&d.value));
+    let verdict = tenantctl::verdict::check(&root, &snapshot, &Schemas::load(&root)?)?;
     outln!("guild      {id}");
     outln!("file       {path}");
+    outln!("valid      {}", validity(&verdict, &path));
     outln!("tier       {}", row.tier);
     let autoscaled = snapshot
         .parsed_config()
@@ -64,7 +66,7 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
             if from_file { "" } else { "(tier default)" }
         );
     }
-    outln!("overlay    {}", overlay_state(&root, &snapshot, &id)?);
+    outln!("overlay    {}", overlay_state(&root, verdict, &id)?);
     outln!("git        {}", git_state(&root, &path));
     outln!(
         "argocd     {}",
@@ -76,9 +78,21 @@ pub fn run(global: &GlobalArgs, id: String) -> Result<ExitCode> {
     Ok(ExitCode::Ok)
 }
 
-fn overlay_state(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Result<String> {
-    let report = validate::validate(snapshot, &Schemas::load(root)?);
-    let Some(model) = report.model else {
+/// `validate`'s verdict on one file, as `list` gives it.
+fn validity(verdict: &tenantctl::verdict::Verdict, path: &str) -> String {
+    match verdict.errors_in(path) {
+        _ if verdict.is_valid(path) => "yes".into(),
+        0 => "no: tenantctl.yaml has errors (run `tenantctl validate`)".into(),
+        n => format!("no: {n} error(s) in this file (run `tenantctl validate`)"),
+    }
+}
+
+fn overlay_state(
+    root: &std::path::Path,
+    verdict: tenantctl::verdict::Verdict,
+    id: &str,
+) -> Result<String> {
+    let Some(model) = verdict.model else {
         return Ok("unknown: the repo has errors (run `tenantctl validate`)".into());
     };
     let Some(guild) = model.guilds.get(id) else {
@@ -194,8 +208,10 @@ fn cluster_line(snapshot: &Snapshot, cluster: Option<&str>) -> String {
 fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Result<ExitCode> {
     let path = Tenant::path_for(id);
     let tenant = tenantctl::operation::tenant::existing(snapshot, id)?;
+    let verdict = tenantctl::verdict::check(root, snapshot, &Schemas::load(root)?)?;
     outln!("tenant     {id}");
     outln!("file       {path}");
+    outln!("valid      {}", validity(&verdict, &path));
     outln!("type       {}", tenant.spec.tenant_type);
     outln!("active     {}", tenant.is_active());
     outln!(
@@ -230,8 +246,7 @@ fn tenant_status(root: &std::path::Path, snapshot: &Snapshot, id: &str) -> Resul
             "disabled"
         }
     );
-    let report = validate::validate(snapshot, &Schemas::load(root)?);
-    let overlay = match report.model {
+    let overlay = match verdict.model {
         Some(model) => {
             let drift = tenantctl::drift::drift(
                 root,

@@ -27,7 +27,8 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     let progress = output::Progress::new(global, "validating");
     let snapshot = Snapshot::load_with_progress(&root, &|n| progress.tick(n))?;
     progress.finish();
-    let report = validate::validate(&snapshot, &Schemas::load(&root)?);
+    // The files, and what Argo CD would do with them: the one verdict `list` shows too.
+    let report = tenantctl::verdict::check(&root, &snapshot, &Schemas::load(&root)?)?;
     let mut diagnostics = report.diagnostics.clone();
     let mut stale_diff = String::new();
     let mut manifest_count = None;
@@ -75,49 +76,6 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
             let (found, count) = check_manifests(&root, model, &wanted)?;
             diagnostics.extend(found);
             manifest_count = Some(count);
-        }
-    }
-    // What Argo CD would do with the files as they are, hand-edited ones included: an
-    // Application its project does not permit is refused in the cluster, so it fails here.
-    if let Ok(preview) = tenantctl::apps::preview_in(&tenantctl::apps::WorkTree::new(&root)) {
-        // Duplicate Application names: Argo CD creates neither.
-        diagnostics.extend(preview.problems.iter().cloned());
-        let apps = preview.apps;
-        diagnostics.extend(apps.iter().filter_map(|app| {
-            let why = app.refused.as_ref()?;
-            Some(
-                Diagnostic::error(
-                    &app.source_file,
-                    Position { line: 1, column: 1 },
-                    code::DESTINATION_NOT_PERMITTED,
-                    format!("Argo CD would refuse the Application {}: {why}", app.name),
-                )
-                .with_hint("only tenantctl's own rendering may choose namespaces: run `tenantctl render` and check the file against its project"),
-            )
-        }));
-    }
-    // Files Argo CD cannot see: `git ls-files` lists neither untracked nor ignored ones.
-    if let Ok(git) = tenantctl::git::GitRepo::open(&root) {
-        let files = snapshot.guilds.keys().chain(snapshot.tenants.keys());
-        let unseen = git
-            .unseen_by_argo(files.map(String::as_str))
-            .unwrap_or_default();
-        for (path, why) in &unseen {
-            diagnostics.push(
-                Diagnostic::warning(
-                    path,
-                    Position { line: 1, column: 1 },
-                    code::UNSEEN_BY_ARGO,
-                    format!(
-                        "{why}: Argo CD does not see this file (it reads what git ls-files lists)"
-                    ),
-                )
-                .with_hint(if *why == "ignored" {
-                    "a .gitignore rule matches it: remove the rule, or the file"
-                } else {
-                    "commit and push it (`git add`), or use tenantctl's commands, which do"
-                }),
-            );
         }
     }
     diagnostic::sort(&mut diagnostics);

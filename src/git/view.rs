@@ -87,29 +87,11 @@ impl CommitView {
         }
         let target = String::from_utf8_lossy(blob.content()).into_owned();
         let base = path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
-        match resolve(base, &target) {
+        match crate::apps::resolve_link(base, &target) {
             Some(resolved) => self.read_following(&resolved, hops - 1),
             None => Ok(None),
         }
     }
-}
-
-/// `target` relative to directory `base`, normalised; `None` when it leaves the repository.
-fn resolve(base: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 impl RepoView for CommitView {
@@ -135,6 +117,18 @@ impl RepoView for CommitView {
         self.read_following(path, 8)
     }
 
+    fn link_target(&self, path: &str) -> Result<Option<String>> {
+        let Some(&(id, mode)) = self.index()?.blobs.get(path) else {
+            return Ok(None);
+        };
+        if mode != 0o120000 {
+            return Ok(None);
+        }
+        let target = String::from_utf8_lossy(self.repo.find_blob(id)?.content()).into_owned();
+        let base = path.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+        Ok(crate::apps::resolve_link(base, &target))
+    }
+
     fn yaml_files_in(&self, dir: &str) -> Result<Vec<String>> {
         let prefix = format!("{dir}/");
         Ok(self
@@ -152,7 +146,7 @@ impl RepoView for CommitView {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve;
+    use crate::apps::resolve_link as resolve;
 
     #[test]
     fn links_resolve_inside_the_repository_only() {

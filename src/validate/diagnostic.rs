@@ -85,6 +85,12 @@ pub mod code {
     pub const SHARED_NAMESPACE: &str = "E360";
     /// A rendered ApplicationSet or AppProject that breaks the upstream Argo CD CRD schema.
     pub const ARGO_CRD_SCHEMA: &str = "E361";
+    /// An Application Argo CD cannot create: its name (or namespace) is not a Kubernetes name.
+    pub const APPLICATION_NOT_CREATED: &str = "E350";
+    /// A Go template reads a key the generated-from file lacks, under `missingkey=error`.
+    pub const TEMPLATE_MISSING_KEY: &str = "E351";
+    /// A Go template that Go itself fails to execute (e.g. `upper` of a number or of nil).
+    pub const TEMPLATE_FAILS: &str = "E352";
     pub const PLACEHOLDER_REPO_URL: &str = "W100";
     pub const ACTIVE_UNSET: &str = "W101";
     pub const PROJECT_UNUSED: &str = "W102";

@@ -225,7 +225,7 @@ fn duplicate_budgets(snapshot: &Snapshot, config: &Config) -> Vec<Diagnostic> {
 }
 
 /// Copies the line each diagnostic points at, so it can be shown even for a file not yet on disk.
-fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) {
+pub fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) {
     for diagnostic in diagnostics {
         let path = diagnostic.file.to_string_lossy();
         let file = snapshot.file(&path);

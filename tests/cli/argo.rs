@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::{World, fails_with, ok, text};
 
-fn apps(world: &World, extra: &[&str]) -> (Option<i32>, Vec<Value>, String) {
+pub(crate) fn apps(world: &World, extra: &[&str]) -> (Option<i32>, Vec<Value>, String) {
     let mut args = vec!["apps", "--output", "json"];
     args.extend_from_slice(extra);
     let out = world.tenantctl(&args);
@@ -14,13 +14,13 @@ fn apps(world: &World, extra: &[&str]) -> (Option<i32>, Vec<Value>, String) {
     (out.status.code(), apps, text(&out.stderr))
 }
 
-fn names(apps: &[Value]) -> Vec<String> {
+pub(crate) fn names(apps: &[Value]) -> Vec<String> {
     apps.iter()
         .map(|a| a["name"].as_str().unwrap().to_string())
         .collect()
 }
 
-fn commit_all(world: &World, message: &str) {
+pub(crate) fn commit_all(world: &World, message: &str) {
     world.git(&["add", "-A"]);
     world.git(&["commit", "-qm", message]);
 }
@@ -137,10 +137,13 @@ fn guild_files_are_read_as_argo_cd_reads_yaml() {
         "guild_id: \"7\"\ntier: \"pro\"\ntier: \"free\"\n---\nguild_id: \"8\"\n",
     );
     commit_all(&world, "hand-written guilds");
-    let (_, listed, stderr) = apps(&world, &[]);
-    assert_eq!(
-        names(&listed),
-        ["guild-1.2345678901234568e+17", "guild-7"],
+    let (code, listed, stderr) = apps(&world, &[]);
+    // `guild-1.2345678901234568e+17` is no Kubernetes name: Argo CD cannot create it, so it
+    // is an error, not a row.
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(names(&listed), ["guild-7"], "{stderr}");
+    assert!(
+        stderr.contains("E350") && stderr.contains("guild-1.2345678901234568e+17"),
         "{stderr}"
     );
     let seven = listed.iter().find(|a| a["name"] == "guild-7").unwrap();
@@ -156,7 +159,7 @@ fn guild_files_are_read_as_argo_cd_reads_yaml() {
     );
 }
 
-fn edit_application_set(world: &World, from: &str, to: &str) {
+pub(crate) fn edit_application_set(world: &World, from: &str, to: &str) {
     let template = world.read("templates/applicationset.yaml.j2");
     assert!(template.contains(from), "{template}");
     world.write(

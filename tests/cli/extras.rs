@@ -118,7 +118,6 @@ fn apps_lists_the_applications_argo_cd_would_generate() {
     assert_eq!(apps[0]["namespace"], "guild-123456789");
     assert_eq!(apps[0]["path"], "kustomize/guilds/guild-123456789");
     assert_eq!(apps[0]["project"], "guilds-free");
-    assert_eq!(apps[0]["permitted"], true);
     assert_eq!(apps[1]["project"], "guilds-pro");
     assert_eq!(apps[0]["cluster"], "https://kubernetes.default.svc");
     assert_eq!(apps[1]["name"], "guild-987654321");

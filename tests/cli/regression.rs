@@ -1194,4 +1194,219 @@ fn an_empty_namespaced_kind_whitelist_rendered_a_project_allowing_every_kind() {
         );
     }
     ok(&world.tenantctl(&["validate"]));
+// Argo CD's view in validate and list (issue 10's audit): each case through `validate`, whose
+// findings `list` shares.
+
+/// A pushed repo with guild `id` on the free tier.
+fn repo_with_guild(id: &str) -> World {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", id, "--tier", "free"]));
+    world
+}
+
+/// `validate`'s exit code and everything it printed.
+fn validate_all(world: &World) -> (Option<i32>, String) {
+    let out = world.tenantctl(&["validate"]);
+    (
+        out.status.code(),
+        format!("{}{}", text(&out.stdout), text(&out.stderr)),
+    )
+}
+
+/// Paths `validate --format json` reports an error for.
+fn files_with_errors(world: &World) -> std::collections::BTreeSet<String> {
+    let out = world.tenantctl(&["validate", "--format", "json"]);
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    found
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["file"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `list --output json`'s `valid` for every row, by file.
+fn list_verdicts(world: &World) -> std::collections::BTreeMap<String, bool> {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&world.tenantctl(&["list", "--output", "json"]))).unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["valid"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every listed row's `valid` is "validate reports no error for this file", and there is a
+/// row for each of `files`.
+fn assert_one_verdict(world: &World, files: &[&str]) {
+    let errors = files_with_errors(world);
+    let verdicts = list_verdicts(world);
+    for file in files {
+        assert!(
+            verdicts.contains_key(*file),
+            "no row for {file}: {verdicts:?}"
+        );
+    }
+    for (file, valid) in &verdicts {
+        assert_eq!(
+            *valid,
+            !errors.contains(file),
+            "{file}: list says valid={valid}, validate's errors: {errors:?}"
+        );
+    }
+    assert!(verdicts.values().any(|v| !v), "a case with an invalid file");
+}
+
+#[test]
+fn validate_passed_a_template_function_apps_refused() {
+    let world = repo_with_guild("1");
+    crate::argo::edit_application_set(
+        &world,
+        "tenantctl.io/tier: '{% raw %}{{ .tier }}{% endraw %}'",
+        "tenantctl.io/tier: '{% raw %}{{ .tier | b64enc }}{% endraw %}'",
+    );
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(1), "{out}");
+    let set = world.read("kustomize/argocd/applicationset.yaml");
+    let line = set.lines().position(|l| l.contains("b64enc")).unwrap() + 1;
+    assert!(
+        out.contains(&format!(
+            "kustomize/argocd/applicationset.yaml:{line}:1: error[E337]"
+        )) && out.contains("b64enc"),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_missed_a_nested_duplicate_once_a_guild_file_was_a_symlink() {
+    let world = repo_with_guild("1001");
+    world.write("archive/guild-5.yaml", "guild_id: \"5\"\ntier: \"free\"\n");
+    std::os::unix::fs::symlink(
+        "../archive/guild-5.yaml",
+        world.platform().join("guilds/guild-5.yaml"),
+    )
+    .unwrap();
+    world.write(
+        "guilds/guild-archive/guild-1001.yaml",
+        &world.read("guilds/guild-1001.yaml"),
+    );
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("guilds/guild-5.yaml:1:1: error[E102]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("guilds/guild-archive/guild-1001.yaml:1:1: error[E336]"),
+        "the duplicate is still found: {out}"
+    );
+}
+
+#[test]
+fn validate_did_not_report_two_files_with_one_guild_id() {
+    let world = repo_with_guild("1");
+    world.write("guilds/guild-2.yaml", &world.read("guilds/guild-1.yaml"));
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("guilds/guild-2.yaml:1:1: error[E336]: Argo CD generates the Application guild-1 from guilds/guild-1.yaml and guilds/guild-2.yaml and creates neither"),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_never_checked_trim_markers_and_sprig_functions_against_argo_cd() {
+    let world = repo_with_guild("8801");
+    crate::argo::edit_application_set(
+        &world,
+        "name: 'guild-{% raw %}{{ .guild_id }}{% endraw %}'",
+        "name: 'guild- {% raw %}{{- .guild_id }}{% endraw %}'",
+    );
+    crate::argo::edit_application_set(
+        &world,
+        "path: 'kustomize/guilds/guild-{% raw %}{{ .guild_id }}{% endraw %}'",
+        "path: 'kustomize/guilds/guild-{% raw %}{{ .guild_id }}/{{ .tier | upper }}{% endraw %}'",
+    );
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(0), "Argo CD renders both: {out}");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(crate::argo::names(&listed), ["guild-8801"], "trimmed");
+    assert_eq!(
+        listed[0]["path"], "kustomize/guilds/guild-8801/FREE",
+        "upper's result"
+    );
+}
+
+#[test]
+fn list_said_valid_for_files_validate_rejects_as_argo_cd_would() {
+    // A nested stray copy and a copy under another name: Argo CD creates neither (E336).
+    let world = repo_with_guild("1");
+    ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
+    world.write(
+        "guilds/guild-archive/guild-1.yaml",
+        &world.read("guilds/guild-1.yaml"),
+    );
+    world.write("guilds/guild-2.yaml", &world.read("guilds/guild-3.yaml"));
+    assert_one_verdict(
+        &world,
+        &[
+            "guilds/guild-1.yaml",
+            "guilds/guild-2.yaml",
+            "guilds/guild-3.yaml",
+        ],
+    );
+    let verdicts = list_verdicts(&world);
+    assert!(!verdicts["guilds/guild-2.yaml"] && !verdicts["guilds/guild-3.yaml"]);
+    // status gives the same verdict.
+    let status = ok(&world.tenantctl(&["status", "3"]));
+    assert!(status.contains("\nvalid      no: "), "{status}");
+}
+
+#[test]
+fn list_had_no_row_for_a_symlinked_guild_file() {
+    let world = repo_with_guild("1");
+    world.write("archive/guild-5.yaml", "guild_id: \"5\"\ntier: \"free\"\n");
+    std::os::unix::fs::symlink(
+        "../archive/guild-5.yaml",
+        world.platform().join("guilds/guild-5.yaml"),
+    )
+    .unwrap();
+    assert_one_verdict(&world, &["guilds/guild-1.yaml", "guilds/guild-5.yaml"]);
+    assert!(!list_verdicts(&world)["guilds/guild-5.yaml"]);
+}
+
+#[test]
+fn apps_worktree_exited_1_on_a_symlinked_guild_file_the_head_view_follows() {
+    let world = repo_with_guild("1");
+    world.write("archive/guild-5.yaml", "guild_id: \"5\"\ntier: \"free\"\n");
+    std::os::unix::fs::symlink(
+        "../archive/guild-5.yaml",
+        world.platform().join("guilds/guild-5.yaml"),
+    )
+    .unwrap();
+    crate::argo::commit_all(&world, "a linked guild");
+    for view in [&[][..], &["--worktree"]] {
+        let (code, listed, stderr) = crate::argo::apps(&world, view);
+        assert_eq!(code, Some(0), "{view:?}: {stderr}");
+        assert_eq!(
+            crate::argo::names(&listed),
+            ["guild-1", "guild-5"],
+            "{view:?}"
+        );
+        assert!(
+            stderr.contains("following guilds/guild-5.yaml -> archive/guild-5.yaml"),
+            "labelled: {stderr}"
+        );
+    }
+    // tenantctl itself still refuses to read through the link.
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("guilds/guild-5.yaml:1:1: error[E102]"),
+        "{out}"
+    );
 }
