@@ -11,7 +11,8 @@ Exit codes:
   2  usage error: a bad argument or an unknown guild
   3  git or remote failure (nothing pushed, or the cluster unreachable)
   4  internal or I/O error (a file that cannot be read or written)
-A closed pipe (`tenantctl list | head -1`) ends a command quietly with 0.";
+A closed pipe (`tenantctl list | head -1`) ends the output quietly: the command still finishes its
+work and exits with its own code (0 on success).";
 
 /// Multi-tenant Kubernetes the GitOps way: one YAML file per guild, validated, rendered into
 /// Kustomize overlays and an Argo CD ApplicationSet, committed and pushed.

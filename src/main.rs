@@ -27,8 +27,7 @@ fn main() {
             error.exit_code()
         }
     };
-    commands::output::flush_stdout();
-    std::process::exit(code as i32);
+    std::process::exit(commands::output::finish(code));
 }
 
 /// `--help`, `--version` and usage errors, printed by clap; stdout that fails (a closed pipe)
@@ -40,6 +39,6 @@ fn exit_clap(error: clap::Error) -> ! {
     if let Err(io) = error.print() {
         commands::output::stdout_failed(io);
     }
-    commands::output::flush_stdout();
-    std::process::exit(error.exit_code())
+    let code = commands::output::finish(tenantctl::ExitCode::Ok);
+    std::process::exit(if code == 0 { error.exit_code() } else { code })
 }

@@ -10,37 +10,74 @@ use tenantctl::{Diagnostic, Error};
 
 use crate::cli::{ColorChoice, GlobalArgs};
 
-/// Writes to stdout. A closed pipe (`tenantctl list | head -1`) ends the process quietly with
-/// exit 0, as ripgrep does: the reader has all it wanted. Any other failure to write (a full disk)
-/// is an I/O error, exit 4.
+/// What became of stdout: a closed pipe or another failure ends the *output*, never the
+/// command, so a mutating command still finishes its work (and a command's own exit code, such
+/// as `render --check`'s 1, is kept).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static STDOUT_FAILED: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+/// Writes to stdout. A closed pipe (`tenantctl list | head -1`) discards the rest of the output
+/// quietly, as ripgrep does: the reader has all it wanted. Any other failure to write (a full
+/// disk) is kept for [`finish`], which makes it an I/O error, exit 4.
 pub fn write_stdout(args: std::fmt::Arguments) {
-    if let Err(error) = std::io::stdout().lock().write_fmt(args) {
-        stdout_failed(error)
-    }
+    write_with(|out| out.write_fmt(args));
 }
 
 /// Writes bytes to stdout, with the same policy as [`write_stdout`].
 pub fn write_stdout_bytes(bytes: &[u8]) {
-    if let Err(error) = std::io::stdout().lock().write_all(bytes) {
-        stdout_failed(error)
+    write_with(|out| out.write_all(bytes));
+}
+
+fn write_with(write: impl FnOnce(&mut std::io::StdoutLock) -> std::io::Result<()>) {
+    if stdout_gone() {
+        return;
+    }
+    if let Err(error) = write(&mut std::io::stdout().lock()) {
+        stdout_failed(error);
     }
 }
 
-/// Flushes stdout before the process exits, with the same policy as [`write_stdout`].
-pub fn flush_stdout() {
-    if let Err(error) = std::io::stdout().lock().flush() {
-        stdout_failed(error)
-    }
+/// Whether output to stdout has ended (closed by its reader, or failed).
+fn stdout_gone() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+        || STDOUT_FAILED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
 }
 
-/// Ends the process after stdout failed: exit 0 for a closed pipe, else exit 4 with the cause.
-pub fn stdout_failed(error: std::io::Error) -> ! {
+/// Notes that stdout failed: a closed pipe quietly, anything else for [`finish`] to report.
+pub fn stdout_failed(error: std::io::Error) {
     if error.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(tenantctl::ExitCode::Ok as i32);
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    } else {
+        STDOUT_FAILED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(error);
     }
-    let error = Error::from(anyhow::Error::new(error).context("writing to stdout"));
-    print_error(&error);
-    std::process::exit(error.exit_code() as i32)
+}
+
+/// Flushes stdout and gives the exit code: the command's own, unless stdout failed otherwise
+/// than by a closed pipe while the command succeeded (exit 4, the cause printed).
+pub fn finish(code: tenantctl::ExitCode) -> i32 {
+    if !stdout_gone()
+        && let Err(error) = std::io::stdout().lock().flush()
+    {
+        stdout_failed(error);
+    }
+    let failed = STDOUT_FAILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    match failed {
+        Some(error) if code == tenantctl::ExitCode::Ok => {
+            let error = Error::from(anyhow::Error::new(error).context("writing to stdout"));
+            print_error(&error);
+            error.exit_code() as i32
+        }
+        _ => code as i32,
+    }
 }
 
 /// `print!` to stdout through [`write_stdout`]: never panics on a closed pipe.

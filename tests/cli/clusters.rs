@@ -53,7 +53,7 @@ fn commit_and_push(world: &World, message: &str) {
 }
 
 /// A pushed platform repo with [`CLUSTERS`], tier and tenant-type placement, rendered.
-fn multi_cluster() -> World {
+pub(crate) fn multi_cluster() -> World {
     let world = World::new();
     world.platform_with_remote();
     multi_cluster_config(&world);

@@ -1410,3 +1410,34 @@ fn apps_worktree_exited_1_on_a_symlinked_guild_file_the_head_view_follows() {
         "{out}"
     );
 }
+
+#[test]
+fn init_exited_0_without_committing_when_stdout_was_closed() {
+    let world = World::new();
+    let out = crate::pipes::into_closed_pipe_in(&world, world.path(), &["init", "platform"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(world.git(&["status", "--porcelain"]), "", "all committed");
+    assert!(!world.git(&["log", "--format=%s"]).trim().is_empty());
+}
+
+#[test]
+fn render_check_exited_0_with_drift_when_stdout_was_closed() {
+    let world = repo_with_guild("1");
+    std::fs::remove_file(
+        world
+            .platform()
+            .join("kustomize/guilds/guild-1/kustomization.yaml"),
+    )
+    .unwrap();
+    let out = crate::pipes::into_closed_pipe_in(&world, &world.platform(), &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = crate::pipes::into_closed_pipe_in(&world, &world.platform(), &["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        world
+            .platform()
+            .join("kustomize/guilds/guild-1/kustomization.yaml")
+            .is_file(),
+        "render wrote the file"
+    );
+}
