@@ -1441,3 +1441,51 @@ fn render_check_exited_0_with_drift_when_stdout_was_closed() {
         "render wrote the file"
     );
 }
+
+#[test]
+fn apps_listed_an_application_named_after_an_unquoted_id_read_as_a_double() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.write(
+        "guilds/guild-123456789012345678.yaml",
+        "guild_id: 123456789012345678\ntier: \"free\"\n",
+    );
+    crate::argo::commit_all(&world, "an unquoted ID");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(listed.is_empty(), "Argo CD cannot create it: {listed:?}");
+    assert!(
+        stderr.contains("guilds/guild-123456789012345678.yaml:1:1: error[E350]: Argo CD cannot create the Application `guild-1.2345678901234568e+17`"),
+        "{stderr}"
+    );
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("error[E350]"), "{out}");
+}
+
+#[test]
+fn apps_listed_applications_argo_cd_skips_for_their_project_with_exit_0() {
+    let world = repo_with_guild("1");
+    // A tier no AppProject is rendered for, and a tenant sent to a namespace its project
+    // does not permit: written by hand, bypassing tenantctl.
+    world.write("guilds/guild-2.yaml", "guild_id: \"2\"\ntier: \"gold\"\n");
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    world.write(
+        "kustomize/tenants/shop-a/params.yaml",
+        "tenant_id: shop-a\nnamespace: kube-system\ntenant_type: staging\n",
+    );
+    crate::argo::commit_all(&world, "by hand");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(crate::argo::names(&listed), ["guild-1"], "{stderr}");
+    assert!(
+        stderr.contains("guilds/guild-2.yaml:1:1: error[E333]: Argo CD would not deploy the Application guild-2: no AppProject `guilds-gold`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the Application tenant-shop-a: AppProject `tenants-staging` does not permit namespace `kube-system`"),
+        "{stderr}"
+    );
+    let table = fails_with(&world.tenantctl(&["apps"]), 1);
+    assert!(!table.contains("PERMITTED"), "{table}");
+}
