@@ -66,6 +66,7 @@ impl SourceFile {
                 position: Position { line: 1, column: 1 },
                 message: refusal.message(),
                 hint: Some(refusal.hint().to_string()),
+                syntax: false,
             }),
             text: String::new(),
             path,

@@ -36,6 +36,8 @@ pub struct Document {
     spans: HashMap<String, (std::ops::Range<usize>, bool)>,
     /// JSON pointer of a mapping entry -> the byte range of its key.
     key_spans: HashMap<String, std::ops::Range<usize>>,
+    /// Keys written twice in one mapping: the key, where it first was, where it is again.
+    duplicates: Vec<(String, Position, Position)>,
 }
 
 impl Document {
@@ -82,6 +84,9 @@ pub struct ParseError {
     pub position: Position,
     pub message: String,
     pub hint: Option<String>,
+    /// Whether the text is not YAML as tenantctl reads it (E100), rather than unreadable
+    /// (E101: too large, not UTF-8, empty).
+    pub syntax: bool,
 }
 
 /// Parses one YAML document from raw bytes, enforcing size, depth and safety limits.
@@ -95,18 +100,21 @@ pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
                 bytes.len()
             ),
             hint: Some("a tenant file holds a few settings; split or shorten it".into()),
+            syntax: false,
         });
     }
     let text = std::str::from_utf8(bytes).map_err(|error| ParseError {
         position: position_of_offset(bytes, error.valid_up_to()),
         message: "file is not valid UTF-8".into(),
         hint: Some("save the file as UTF-8".into()),
+        syntax: false,
     })?;
     if let Some(offset) = text.find('\0') {
         return Err(ParseError {
             position: position_of_offset(bytes, offset),
             message: "file contains a NUL byte".into(),
             hint: Some("remove the NUL byte; YAML files are plain text".into()),
+            syntax: false,
         });
     }
     if text.trim().is_empty()
@@ -118,26 +126,89 @@ pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
             position: at_start,
             message: "file is empty".into(),
             hint: Some("fill it in or delete it".into()),
+            syntax: false,
         });
     }
-    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options())
-        .map_err(|error| from_saphyr(&error))?;
+    let root: Spanned<Node> =
+        serde_saphyr::from_str_with_options(text, options()).map_err(|error| {
+            match second_document(text, &error) {
+                Some(position) => ParseError {
+                    position,
+                    message: format!(
+                        "a second YAML document at line {}: Argo CD reads only the first",
+                        position.line
+                    ),
+                    hint: Some(
+                        "a file holds one document: delete the `---` and what follows, or move it into its own file"
+                            .into(),
+                    ),
+                    syntax: true,
+                },
+                None => from_saphyr(&error),
+            }
+        })?;
     let mut document = Document {
         value: Value::Null,
         values: HashMap::new(),
         keys: HashMap::new(),
         spans: HashMap::new(),
         key_spans: HashMap::new(),
+        duplicates: Vec::new(),
     };
     document.value = document.absorb(root, String::new());
+    // Duplicates are let through the parser (which would word them for a Rust programmer) and
+    // reported here, with both positions and what Argo CD (and kubectl) make of them.
+    if let Some((key, first, again)) = document.duplicates.first() {
+        return Err(ParseError {
+            position: *again,
+            message: format!(
+                "duplicate key `{key}` (first at line {}): Argo CD reads the last one",
+                first.line
+            ),
+            hint: Some(
+                "each key may appear once in a mapping: delete the one you do not mean".into(),
+            ),
+            syntax: true,
+        });
+    }
     Ok(document)
+}
+
+/// Where a second document starts, when the parser stopped at one (`max_documents` is 1): the
+/// first `---` line after content.
+fn second_document(text: &str, error: &serde_saphyr::Error) -> Option<Position> {
+    let documents = matches!(error, serde_saphyr::Error::MultipleDocuments { .. })
+        || error.to_string().contains("Documents");
+    if !documents {
+        return None;
+    }
+    let mut content = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_end();
+        let separator = trimmed == "---" || trimmed.starts_with("--- ") || trimmed == "...";
+        if separator && content {
+            return Some(Position {
+                line: index + 1,
+                column: 1,
+            });
+        }
+        let blank = trimmed.trim_start().is_empty() || trimmed.trim_start().starts_with('#');
+        if !blank && !separator && !trimmed.starts_with('%') {
+            content = true;
+        }
+    }
+    error.location().map(|location| Position {
+        line: location.line().max(1) as usize,
+        column: location.column().max(1) as usize,
+    })
 }
 
 fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
     options.leading_zero_numbers_as_strings = true;
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    // Every entry reaches `Document::absorb`, which reports a repeated key with both positions.
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
     options.merge_keys = serde_saphyr::MergeKeyPolicy::Error;
     options.reject_unsupported_tags = true;
     options.with_snippet = false;
@@ -173,6 +244,7 @@ fn from_saphyr(error: &serde_saphyr::Error) -> ParseError {
         position,
         message: format!("invalid YAML: {first_line}"),
         hint,
+        syntax: true,
     }
 }
 
@@ -248,7 +320,15 @@ impl Document {
             ),
             Node::Map(entries) => {
                 let mut map = Map::new();
+                let mut seen: HashMap<String, Position> = HashMap::new();
                 for (key, value) in entries {
+                    let at = to_position(&key.referenced);
+                    match seen.get(&key.value) {
+                        Some(first) => self.duplicates.push((key.value.clone(), *first, at)),
+                        None => {
+                            seen.insert(key.value.clone(), at);
+                        }
+                    }
                     let child = format!("{pointer}/{}", escape_pointer(&key.value));
                     self.keys
                         .insert(child.clone(), to_position(&key.referenced));
@@ -513,6 +593,25 @@ impl<'de> Visitor<'de> for NodeVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duplicate_key_and_a_second_document_are_said_as_argo_cd_reads_them() {
+        let error =
+            parse(b"guild_id: \"7\"\ntier: pro\nx: 1\ntier: free\ntier: gold\n").unwrap_err();
+        assert_eq!(
+            error.message,
+            "duplicate key `tier` (first at line 2): Argo CD reads the last one"
+        );
+        assert_eq!(error.position, Position { line: 4, column: 1 });
+        let nested = parse(b"a:\n  b: 1\n  b: 2\n").unwrap_err();
+        assert_eq!(nested.position.line, 3);
+        let error = parse(b"# c\n---\nguild_id: \"7\"\n\n---\nguild_id: \"8\"\n").unwrap_err();
+        assert_eq!(
+            error.message,
+            "a second YAML document at line 5: Argo CD reads only the first"
+        );
+        assert_eq!(error.position, Position { line: 5, column: 1 });
+    }
 
     #[test]
     fn positions_point_at_values_and_keys() {

@@ -378,7 +378,7 @@ fn secret_file_rules(snapshot: &Snapshot, file: &SourceFile) -> Vec<Diagnostic> 
     let document = match &file.parsed {
         Ok(document) => document,
         Err(e) => {
-            let code = if e.message.starts_with("invalid YAML") {
+            let code = if e.syntax {
                 code::YAML_SYNTAX
             } else {
                 code::UNREADABLE

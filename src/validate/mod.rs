@@ -260,7 +260,7 @@ fn yaml11_traps(file: &SourceFile, document: &crate::yaml::Document) -> Vec<Diag
 }
 
 fn parse_error(file: &SourceFile, error: &crate::yaml::ParseError) -> Diagnostic {
-    let code = if error.message.starts_with("invalid YAML") {
+    let code = if error.syntax {
         code::YAML_SYNTAX
     } else {
         code::UNREADABLE

@@ -1489,3 +1489,29 @@ fn apps_listed_applications_argo_cd_skips_for_their_project_with_exit_0() {
     let table = fails_with(&world.tenantctl(&["apps"]), 1);
     assert!(!table.contains("PERMITTED"), "{table}");
 }
+
+#[test]
+fn a_duplicated_key_and_a_second_document_were_reported_in_the_parsers_words() {
+    let world = repo_with_guild("7");
+    world.write(
+        "guilds/guild-7.yaml",
+        "guild_id: \"7\"\n# the old tier\ntier: \"pro\"\ntier: \"free\"\n",
+    );
+    world.write(
+        "guilds/guild-8.yaml",
+        "guild_id: \"8\"\ntier: \"free\"\n---\nguild_id: \"9\"\n",
+    );
+    let (code, out) = validate_all(&world);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("guilds/guild-7.yaml:4:1: error[E100]: duplicate key `tier` (first at line 3): Argo CD reads the last one"),
+        "{out}"
+    );
+    assert!(
+        out.contains("guilds/guild-8.yaml:3:1: error[E100]: a second YAML document at line 3: Argo CD reads only the first"),
+        "{out}"
+    );
+    for internal in ["DuplicateKeyPolicy", "Options", "budget", "Documents {"] {
+        assert!(!out.contains(internal), "{internal}: {out}");
+    }
+}
