@@ -175,10 +175,11 @@ fn trim_markers_and_sprig_functions_evaluate_as_argo_cd_does() {
     let world = World::new();
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-guild", "8801", "--tier", "pro"]));
+    // In the source path, so that `apps --output json` shows upper's result.
     edit_application_set(
         &world,
-        "tenantctl.io/tier: '{% raw %}{{ .tier }}{% endraw %}'",
-        "tenantctl.io/tier: '{% raw %}{{ .tier | upper }}{% endraw %}'",
+        "path: 'kustomize/guilds/guild-{% raw %}{{ .guild_id }}{% endraw %}'",
+        "path: 'kustomize/guilds/guild-{% raw %}{{ .guild_id }}-{{ .tier | upper }}{% endraw %}'",
     );
     edit_application_set(
         &world,
@@ -188,6 +189,7 @@ fn trim_markers_and_sprig_functions_evaluate_as_argo_cd_does() {
     let (code, listed, stderr) = apps(&world, &[]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(names(&listed), ["guild-8801"], "trimmed as Go trims");
+    assert_eq!(listed[0]["path"], "kustomize/guilds/guild-8801-PRO");
 }
 
 #[test]

@@ -1515,3 +1515,68 @@ fn a_duplicated_key_and_a_second_document_were_reported_in_the_parsers_words() {
         assert!(!out.contains(internal), "{internal}: {out}");
     }
 }
+
+const SOURCE_PATH: &str = "path: 'kustomize/guilds/guild-{% raw %}{{ .guild_id }}{% endraw %}'";
+
+/// Guild 8801's source path templated as `path` (a Go template), as apps lists it, with its
+/// exit code and stderr.
+fn templated_path(world: &World, path: &str) -> (Option<i32>, Option<String>, String) {
+    crate::argo::edit_application_set(
+        world,
+        SOURCE_PATH,
+        &format!("path: '{{% raw %}}{path}{{% endraw %}}'"),
+    );
+    let (code, listed, stderr) = crate::argo::apps(world, &[]);
+    let path = listed
+        .first()
+        .map(|app| app["path"].as_str().unwrap().to_string());
+    (code, path, stderr)
+}
+
+#[test]
+fn trim_markers_trimmed_the_output_of_the_action_before() {
+    let world = repo_with_guild("8801");
+    // Go trims the text between the actions, never the `"x "` the first one printed.
+    let (code, path, stderr) = templated_path(&world, r#"g-{{ "x " }} {{- .guild_id }}"#);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(path.as_deref(), Some("g-x 8801"), "{stderr}");
+}
+
+#[test]
+fn a_missing_key_under_missingkey_error_was_called_an_unsupported_construct() {
+    let world = repo_with_guild("8801");
+    let (code, path, stderr) = templated_path(&world, "g-{{ .owner }}");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(path, None, "Argo CD generates nothing from the set");
+    assert!(
+        stderr.contains("guilds/guild-8801.yaml:1:1: error[E351]: the ApplicationSet frolf-bot-guilds reads `.owner`, which this file does not set"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("E337"), "{stderr}");
+}
+
+#[test]
+fn a_missing_key_without_missingkey_error_was_not_go_s_nil() {
+    let world = repo_with_guild("8801");
+    crate::argo::edit_application_set(&world, "  goTemplateOptions:\n    - missingkey=error\n", "");
+    // nil: `default` replaces it, printed alone it is `<no value>`...
+    let (code, path, stderr) =
+        templated_path(&world, r#"g-{{ .owner | default "nobody" }}-{{ .owner }}"#);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(path.as_deref(), Some("g-nobody-<no value>"));
+    // ...and a function taking a string fails on it, as in Go.
+    crate::argo::edit_application_set(
+        &world,
+        r#"path: '{% raw %}g-{{ .owner | default "nobody" }}-{{ .owner }}{% endraw %}'"#,
+        "path: '{% raw %}g-{{ .owner | upper }}{% endraw %}'",
+    );
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    let path = listed.first().map(|a| a["path"].to_string());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(path, None);
+    assert!(
+        stderr.contains("error[E352]")
+            && stderr.contains("error calling upper: invalid value; expected string"),
+        "{stderr}"
+    );
+}
