@@ -1580,3 +1580,161 @@ fn a_missing_key_without_missingkey_error_was_not_go_s_nil() {
         "{stderr}"
     );
 }
+
+// The cases issue 10 opened with, each named after what broke (their feature-level tests live
+// in argo.rs, edits.rs and crd_rules.rs).
+
+#[test]
+fn apps_listed_a_nested_stray_copy_once_that_argo_cd_creates_neither_of() {
+    let world = repo_with_guild("1001");
+    world.write(
+        "guilds/guild-archive/guild-1001.yaml",
+        &world.read("guilds/guild-1001.yaml"),
+    );
+    crate::argo::commit_all(&world, "a stray copy");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(listed.is_empty(), "{listed:?}");
+    assert!(stderr.contains("error[E336]"), "{stderr}");
+}
+
+#[test]
+fn apps_listed_untracked_and_ignored_guild_files_argo_cd_never_sees() {
+    let world = repo_with_guild("1");
+    world.write("guilds/guild-2.yaml", "guild_id: \"2\"\ntier: \"free\"\n");
+    world.write(
+        ".gitignore",
+        &format!("{}guilds/guild-3.yaml\n", world.read(".gitignore")),
+    );
+    world.write("guilds/guild-3.yaml", "guild_id: \"3\"\ntier: \"free\"\n");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(crate::argo::names(&listed), ["guild-1"]);
+    let (_, out) = validate_all(&world);
+    assert!(
+        out.contains("guilds/guild-2.yaml:1:1: warning[W104]: untracked")
+            && out.contains("guilds/guild-3.yaml:1:1: warning[W104]: ignored"),
+        "{out}"
+    );
+}
+
+#[test]
+fn apps_listed_both_files_with_one_guild_id() {
+    let world = repo_with_guild("1");
+    world.write("guilds/guild-2.yaml", &world.read("guilds/guild-1.yaml"));
+    crate::argo::commit_all(&world, "a copy under another name");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(listed.is_empty(), "neither is created: {listed:?}");
+}
+
+#[test]
+fn trim_markers_did_not_trim() {
+    let world = repo_with_guild("8801");
+    crate::argo::edit_application_set(
+        &world,
+        "name: 'guild-{% raw %}{{ .guild_id }}{% endraw %}'",
+        "name: 'guild- {% raw %}{{- .guild_id }}{% endraw %}'",
+    );
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(crate::argo::names(&listed), ["guild-8801"]);
+}
+
+#[test]
+fn a_sprig_function_made_apps_exit_2() {
+    let world = repo_with_guild("8801");
+    let (code, path, stderr) = templated_path(&world, "g-{{ .tier | upper | trunc 3 }}");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(path.as_deref(), Some("g-FRE"));
+}
+
+#[test]
+fn apps_said_a_duplicated_key_or_a_second_document_stopped_argo_cd() {
+    let world = repo_with_guild("1");
+    world.write(
+        "guilds/guild-7.yaml",
+        "guild_id: \"7\"\ntier: \"pro\"\ntier: \"free\"\n---\nguild_id: \"8\"\n",
+    );
+    crate::argo::commit_all(&world, "by hand");
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(0), "Argo CD reads it: {stderr}");
+    assert_eq!(crate::argo::names(&listed), ["guild-1", "guild-7"]);
+    assert_eq!(listed[1]["project"], "guilds-free", "the last `tier`");
+}
+
+#[test]
+fn guild_overlay_patches_were_one_escaped_line() {
+    let world = repo_with_guild("1");
+    let overlay = world.read("kustomize/guilds/guild-1/kustomization.yaml");
+    assert!(overlay.contains("    patch: |-\n      - op: "), "{overlay}");
+    let longest = overlay.lines().map(str::len).max().unwrap();
+    assert!(longest < 120, "a line of {longest} characters: {overlay}");
+}
+
+#[test]
+fn the_crd_had_no_date_time_format_for_deployed_at() {
+    let world = World::new();
+    let crd: serde_json::Value =
+        serde_saphyr::from_str(&ok(&world.tenantctl_in(world.path(), &["crd"]))).unwrap();
+    let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    assert_eq!(spec["properties"]["deployedAt"]["format"], "date-time");
+    assert_eq!(spec["properties"]["active"]["default"], true);
+}
+
+#[test]
+fn tests_read_schemas_from_a_shared_folder_beside_the_repo() {
+    // Built from parts, so that this file does not hold what it looks for.
+    let needle = ["..", "shared"].join("/");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut pending = vec![dir];
+    let mut offenders = Vec::new();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if std::fs::read(&path)
+                .map(|bytes| String::from_utf8_lossy(&bytes).contains(&needle))
+                .unwrap_or(false)
+            {
+                offenders.push(path);
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:?} read {needle}");
+}
+
+#[test]
+fn the_judges_had_to_be_installed_by_hand() {
+    let makefile =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Makefile"))
+            .unwrap();
+    let test_target = makefile
+        .lines()
+        .find(|l| l.starts_with("test:"))
+        .expect("a test target");
+    assert!(test_target.contains("$(JUDGES)"), "{test_target}");
+    let judges = makefile
+        .lines()
+        .find(|l| l.starts_with("JUDGES :="))
+        .expect("JUDGES");
+    assert!(
+        judges.contains("$(VENV)/.installed") && judges.contains("node_modules/.installed"),
+        "{judges}"
+    );
+    // Each installs into the project's own environment from the lists kept in the repo.
+    assert!(makefile.contains("python3 -m venv $(VENV)"), "{makefile}");
+    assert!(
+        makefile.contains(
+            "$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt"
+        ),
+        "{makefile}"
+    );
+    assert!(makefile.contains("npm ci "), "{makefile}");
+    // And the tests run with that environment first on PATH.
+    assert!(
+        makefile.contains("PATH=\"$(abspath $(VENV))/bin:$$PATH\" $(CARGO) test"),
+        "{makefile}"
+    );
+}
