@@ -248,19 +248,28 @@ fn written_files_keep_their_mode_with_and_without_a_commit() {
 fn new_files_get_the_umasks_default_mode() {
     let world = World::new();
     world.platform_with_remote();
-    // What the umask makes of 0666, as the test process (and the binary it runs) has it.
-    let probe = world.path().join("probe");
-    std::fs::write(&probe, "").unwrap();
-    use std::os::unix::fs::PermissionsExt as _;
-    let default = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o7777;
-    ok(&world.tenantctl(&["create-guild", "77", "--tier", "free"]));
-    assert_eq!(mode(&world, "guilds/guild-77.yaml"), default);
-    assert_eq!(
-        mode(&world, "kustomize/guilds/guild-77/kustomization.yaml"),
-        default
-    );
-    ok(&world.tenantctl(&["--no-commit", "create-guild", "78", "--tier", "free"]));
-    assert_eq!(mode(&world, "guilds/guild-78.yaml"), default);
+    // Explicit umasks, set in the shell that runs tenantctl: 0666 & !027 and 0666 & !022.
+    for (umask, id, expected) in [("027", "77", 0o640), ("022", "78", 0o644)] {
+        ok(&world.tenantctl_with_umask(umask, &["create-guild", id, "--tier", "free"]));
+        assert_eq!(
+            mode(&world, &format!("guilds/guild-{id}.yaml")),
+            expected,
+            "umask {umask}"
+        );
+        assert_eq!(
+            mode(
+                &world,
+                &format!("kustomize/guilds/guild-{id}/kustomization.yaml")
+            ),
+            expected,
+            "umask {umask}"
+        );
+    }
+    ok(&world.tenantctl_with_umask(
+        "027",
+        &["--no-commit", "create-guild", "79", "--tier", "free"],
+    ));
+    assert_eq!(mode(&world, "guilds/guild-79.yaml"), 0o640);
 }
 
 #[test]

@@ -547,21 +547,14 @@ fn every_written_file_became_mode_0600() {
     use std::os::unix::fs::PermissionsExt as _;
     let world = World::new();
     world.platform_with_remote();
-    let probe = world.path().join("probe");
-    std::fs::write(&probe, "").unwrap();
-    let default = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
-    ok(&world.tenantctl(&["create-guild", "6", "--tier", "free"]));
+    ok(&world.tenantctl_with_umask("022", &["create-guild", "6", "--tier", "free"]));
     let file = world.platform().join("guilds/guild-6.yaml");
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        default
-    );
+    let mode =
+        |file: &std::path::Path| std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o644, "the umask's default, not 0600");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
-    ok(&world.tenantctl(&["update-guild", "6", "--tier", "pro"]));
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0o640
-    );
+    ok(&world.tenantctl_with_umask("022", &["update-guild", "6", "--tier", "pro"]));
+    assert_eq!(mode(&file), 0o640, "the file's old mode kept");
 }
 
 const SEED_TENANT: &str = include_str!("../fixtures/tenant/seed-example.yaml");

@@ -84,6 +84,21 @@ impl World {
             .expect("run tenantctl")
     }
 
+    /// The tenantctl binary, run in the platform repo under `umask` (e.g. `027`), set by a
+    /// shell that then execs it: the test process's own umask plays no part.
+    pub fn tenantctl_with_umask(&self, umask: &str, args: &[&str]) -> Output {
+        let mut command = Command::new("sh");
+        self.hermetic(&mut command);
+        command
+            .current_dir(self.platform())
+            .arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin!("tenantctl"))
+            .args(args)
+            .output()
+            .expect("run tenantctl")
+    }
+
     /// The tenantctl binary, run in the platform repo.
     pub fn tenantctl(&self, args: &[&str]) -> Output {
         self.tenantctl_in(&self.platform(), args)
