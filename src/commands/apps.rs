@@ -1,11 +1,10 @@
 //! apps: the Argo CD Applications the rendered ApplicationSets will generate, offline.
 
-use anyhow::Context as _;
 use tenantctl::ExitCode;
 use tenantctl::error::Result;
 
+use super::format::{Rows, TableView, listing_writer};
 use super::root;
-use super::table::print_rows;
 use crate::cli::{GlobalArgs, OutputFormat};
 
 pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<ExitCode> {
@@ -34,52 +33,50 @@ pub fn run(global: &GlobalArgs, output: OutputFormat, worktree: bool) -> Result<
     // and the command fails.
     super::output::print_diagnostics(&preview.problems);
     let apps = &preview.apps;
-    match output {
-        OutputFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&apps).expect("apps serialize")
-        ),
-        OutputFormat::Yaml => out!(
-            "{}",
-            serde_saphyr::to_string(&apps).context("writing YAML")?
-        ),
-        OutputFormat::Table => {
-            let header = [
-                "NAME",
-                "PROJECT",
-                "CLUSTER",
-                "NAMESPACE",
-                "PATH",
-                "APPLICATIONSET",
-            ];
-            let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
-            for app in apps {
-                rows.push(vec![
-                    app.name.clone(),
-                    app.project.clone(),
-                    app.cluster.clone(),
-                    app.namespace.clone(),
-                    app.path.clone(),
-                    app.application_set.clone(),
-                ]);
-            }
-            print_rows(&rows);
-            if !apps.is_empty() {
-                // The size of each set: argocd.shardSize bounds it (W106 above when not).
-                let sizes: Vec<String> = preview
-                    .sets
-                    .iter()
-                    .map(|(name, (_, count))| format!("{name} {count}"))
-                    .collect();
-                outln!("\nApplications per ApplicationSet: {}", sizes.join(", "));
-            }
-            if apps.is_empty() {
-                outln!(
-                    "(no Applications: no guild files, or no ApplicationSet in kustomize/argocd/)"
-                );
-            }
+    let table = |apps: &[tenantctl::apps::GeneratedApp]| {
+        let header = [
+            "NAME",
+            "PROJECT",
+            "CLUSTER",
+            "NAMESPACE",
+            "PATH",
+            "APPLICATIONSET",
+        ];
+        let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+        for app in apps {
+            rows.push(vec![
+                app.name.clone(),
+                app.project.clone(),
+                app.cluster.clone(),
+                app.namespace.clone(),
+                app.path.clone(),
+                app.application_set.clone(),
+            ]);
         }
-    }
+        let after = if apps.is_empty() {
+            vec![
+                "(no Applications: no guild files, or no ApplicationSet in kustomize/argocd/)"
+                    .into(),
+            ]
+        } else {
+            // The size of each set: argocd.shardSize bounds it (W106 above when not).
+            let sizes: Vec<String> = preview
+                .sets
+                .iter()
+                .map(|(name, (_, count))| format!("{name} {count}"))
+                .collect();
+            vec![format!(
+                "\nApplications per ApplicationSet: {}",
+                sizes.join(", ")
+            )]
+        };
+        TableView {
+            rows: Some(rows),
+            after,
+            note: None,
+        }
+    };
+    listing_writer(output).write(&Rows { rows: apps, table }, global.quiet)?;
     Ok(if preview.has_errors() {
         ExitCode::Invalid
     } else {

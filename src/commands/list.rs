@@ -4,7 +4,6 @@
 //! `{guild_id, tier, replicas, namespace, cluster, file, valid, resources: {<resource key>: quantity}}`
 //! where `cluster` is the file's cluster, or `argocd.destinationServer` without `clusters`.
 
-use anyhow::Context as _;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -14,8 +13,8 @@ use tenantctl::load::Snapshot;
 use tenantctl::model::Guild;
 use tenantctl::validate::effective_resources;
 
+use super::format::{Rows, TableView, listing_writer};
 use super::root;
-use super::table::print_rows;
 use crate::cli::{GlobalArgs, Kind, OutputFormat};
 
 /// One guild as `list` shows it.
@@ -63,7 +62,7 @@ pub fn run(
             .filter(|r| tier.as_ref().is_none_or(|t| *t == r.tenant_type))
             .filter(|r| on_cluster(&r.cluster))
             .collect();
-        print_rows_as(output, &rows, |rows| {
+        let table = |rows: &[TenantRow]| {
             let mut header = vec!["TENANT", "TYPE", "ACTIVE", "NAMESPACE"];
             if multi_cluster {
                 header.push("CLUSTER");
@@ -92,8 +91,13 @@ pub fn run(
                     },
                 ]);
             }
-            print_rows(&table);
-        })?;
+            TableView {
+                rows: Some(table),
+                after: Vec::new(),
+                note: None,
+            }
+        };
+        listing_writer(output).write(&Rows { rows: &rows, table }, global.quiet)?;
         return Ok(ExitCode::Ok);
     }
     let rows: Vec<Row> = rows(&snapshot)
@@ -105,17 +109,8 @@ pub fn run(
         .filter(|row| tier.as_ref().is_none_or(|t| *t == row.tier))
         .filter(|row| on_cluster(&row.cluster))
         .collect();
-    match output {
-        OutputFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&rows).expect("rows serialize")
-        ),
-        OutputFormat::Yaml => out!(
-            "{}",
-            serde_saphyr::to_string(&rows).context("writing YAML")?
-        ),
-        OutputFormat::Table => print_table(&rows, multi_cluster),
-    }
+    let table = |rows: &[Row]| guild_table(rows, multi_cluster);
+    listing_writer(output).write(&Rows { rows: &rows, table }, global.quiet)?;
     Ok(ExitCode::Ok)
 }
 
@@ -219,7 +214,7 @@ fn destination(
     }
 }
 
-fn print_table(rows: &[Row], multi_cluster: bool) {
+fn guild_table(rows: &[Row], multi_cluster: bool) -> TableView {
     let pair = |row: &Row, prefix: &str, resource: &str| {
         let get = |bound: &str| {
             row.resources
@@ -261,9 +256,14 @@ fn print_table(rows: &[Row], multi_cluster: bool) {
             },
         ]);
     }
-    print_rows(&table);
-    if rows.is_empty() {
-        outln!("(no guilds; add one with `tenantctl create-guild <ID> --tier <TIER>`)");
+    TableView {
+        rows: Some(table),
+        after: if rows.is_empty() {
+            vec!["(no guilds; add one with `tenantctl create-guild <ID> --tier <TIER>`)".into()]
+        } else {
+            Vec::new()
+        },
+        note: None,
     }
 }
 
@@ -349,24 +349,4 @@ fn tenant_id_of(path: &str) -> String {
         .trim_end_matches(".yaml")
         .trim_end_matches(".yml")
         .to_string()
-}
-
-/// Prints rows as JSON, YAML or (through `table`) a table.
-fn print_rows_as<T: Serialize>(
-    output: OutputFormat,
-    rows: &[T],
-    table: impl Fn(&[T]),
-) -> Result<()> {
-    match output {
-        OutputFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(rows).expect("rows serialize")
-        ),
-        OutputFormat::Yaml => out!(
-            "{}",
-            serde_saphyr::to_string(&rows).context("writing YAML")?
-        ),
-        OutputFormat::Table => table(rows),
-    }
-    Ok(())
 }

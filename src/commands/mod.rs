@@ -7,6 +7,7 @@ pub mod output;
 mod apps;
 mod completions;
 mod diff;
+mod format;
 mod guild;
 mod init;
 mod list;

@@ -11,8 +11,8 @@ use tenantctl::load::Snapshot;
 use tenantctl::operation::secret::{RemoveSecret, SetSecret, resolve_owner};
 use tenantctl::secret::{self, MAX_VALUE_BYTES, OwnerKind};
 
+use super::format::{Rows, TableView, listing_writer};
 use super::root;
-use super::table::print_rows;
 use crate::cli::{GlobalArgs, Kind, OutputFormat, SecretCommand};
 
 pub fn run(global: &GlobalArgs, command: SecretCommand) -> Result<ExitCode> {
@@ -172,39 +172,37 @@ fn list(global: &GlobalArgs, id: Option<String>, output: OutputFormat) -> Result
     {
         resolve_owner(&snapshot, id, None)?;
     }
-    match output {
-        OutputFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&rows).expect("rows serialize")
-        ),
-        OutputFormat::Yaml => out!(
-            "{}",
-            serde_saphyr::to_string(&rows).context("writing YAML")?
-        ),
-        OutputFormat::Table if rows.is_empty() => {
-            if !global.quiet {
-                eprintln!(
+    let table = |rows: &[Row]| {
+        if rows.is_empty() {
+            return TableView {
+                rows: None,
+                after: Vec::new(),
+                note: Some(
                     "no secrets; add one with `tenantctl secret set <ID> <NAME> --from-env VAR`"
-                );
-            }
+                        .into(),
+                ),
+            };
         }
-        OutputFormat::Table => {
-            let mut table = vec![
-                ["OWNER", "NAME", "FORM", "SECRET", "FILE"]
-                    .map(String::from)
-                    .to_vec(),
-            ];
-            for row in &rows {
-                table.push(vec![
-                    format!("{} {}", row.kind.as_str(), row.id),
-                    row.name.clone(),
-                    row.form.as_str().to_string(),
-                    row.secret.clone(),
-                    row.file.clone(),
-                ]);
-            }
-            print_rows(&table);
+        let mut table = vec![
+            ["OWNER", "NAME", "FORM", "SECRET", "FILE"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for row in rows {
+            table.push(vec![
+                format!("{} {}", row.kind.as_str(), row.id),
+                row.name.clone(),
+                row.form.as_str().to_string(),
+                row.secret.clone(),
+                row.file.clone(),
+            ]);
         }
-    }
+        TableView {
+            rows: Some(table),
+            after: Vec::new(),
+            note: None,
+        }
+    };
+    listing_writer(output).write(&Rows { rows: &rows, table }, global.quiet)?;
     Ok(ExitCode::Ok)
 }

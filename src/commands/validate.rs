@@ -10,7 +10,7 @@ use tenantctl::validate::{self, Schemas};
 use tenantctl::yaml::Position;
 use tenantctl::{ExitCode, embedded, manifests, render};
 
-use super::{output, report, root};
+use super::{output, root};
 use crate::cli::{DiagnosticFormat, GlobalArgs, SchemaKind};
 
 /// What `--manifests` asked for.
@@ -86,37 +86,14 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
         .chain(snapshot.tenants.keys().cloned())
         .collect();
     files.sort();
-    match format {
-        DiagnosticFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&diagnostics).expect("diagnostics serialize")
-        ),
-        DiagnosticFormat::Github => out!("{}", report::github(&diagnostics)),
-        DiagnosticFormat::Junit => out!("{}", report::junit(&files, &diagnostics)),
-        DiagnosticFormat::Human => {
-            output::print_diagnostics(&diagnostics);
-            if !stale_diff.is_empty() {
-                eprint!("{}", output::colour_diff(&stale_diff, true));
-            }
-            if !global.quiet {
-                let warnings = diagnostics.len() - errors;
-                let mut built = argo_count
-                    .map(|n| format!(", {n} Argo CD objects checked against their CRDs"))
-                    .unwrap_or_default();
-                if let Some(n) = manifest_count {
-                    built += &format!(", {n} manifests checked");
-                }
-                if errors == 0 {
-                    outln!("{} files valid{built}, {warnings} warning(s)", files.len());
-                } else {
-                    eprintln!(
-                        "{errors} error(s), {warnings} warning(s) in {} files{built}",
-                        files.len()
-                    );
-                }
-            }
-        }
-    }
+    super::format::diagnostic_writer(format).write(&super::format::Findings {
+        diagnostics: &diagnostics,
+        files: &files,
+        stale_diff: &stale_diff,
+        argo_count,
+        manifest_count,
+        quiet: global.quiet,
+    })?;
     Ok(if errors == 0 {
         ExitCode::Ok
     } else {

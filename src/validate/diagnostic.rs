@@ -163,6 +163,11 @@ impl Diagnostic {
     }
 
     /// `path:line:column: error[CODE]: message`, then the source line with a caret, then the hint.
+    ///
+    /// Not annotate-snippets (in Cargo.lock through a dependency): it prints the location on a
+    /// `-->` line under a `error[CODE]: message` title, while ours must start with
+    /// `path:line:column:`, the one-line form that editors' error formats, `grep` and CI log
+    /// links read (and every test and the README show); annotate-snippets has no layout for that.
     pub fn render_human(&self) -> String {
         let severity = match self.severity {
             Severity::Error => "error",

@@ -1731,3 +1731,20 @@ fn the_judges_had_to_be_installed_by_hand() {
         "{makefile}"
     );
 }
+
+#[test]
+fn help_did_not_list_exit_code_4_for_io_and_internal_errors() {
+    let world = World::new();
+    let help = ok(&world.tenantctl_in(world.path(), &["--help"]));
+    let codes: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Exit codes:")
+        .skip(1)
+        .take(5)
+        .collect();
+    assert_eq!(codes.len(), 5, "{help}");
+    for (code, line) in codes.iter().enumerate() {
+        assert!(line.starts_with(&format!("  {code}  ")), "{line}: {help}");
+    }
+    assert!(codes[4].contains("internal or I/O error"), "{help}");
+}
