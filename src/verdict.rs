@@ -7,9 +7,8 @@ use std::path::Path;
 use crate::apps::{self, WorkTree};
 use crate::error::Result;
 use crate::load::Snapshot;
-use crate::validate::diagnostic::{self, Diagnostic, code};
+use crate::validate::diagnostic::{self, Diagnostic};
 use crate::validate::{self, Model, Schemas};
-use crate::yaml::Position;
 
 /// Every finding about the user's files, and the model when the rules found no error.
 #[derive(Debug)]
@@ -58,31 +57,40 @@ pub fn check(root: &Path, snapshot: &Snapshot, schemas: &Schemas) -> Result<Verd
 /// cannot see at all (untracked or ignored: it reads what `git ls-files` lists).
 pub fn argo_findings(root: &Path, snapshot: &Snapshot) -> Result<Vec<Diagnostic>> {
     let mut found = apps::preview_in(&WorkTree::new(root))?.problems;
-    #[cfg(feature = "git")]
-    if let Ok(git) = crate::git::GitRepo::open(root) {
-        let files = snapshot.guilds.keys().chain(snapshot.tenants.keys());
-        for (path, why) in git
-            .unseen_by_argo(files.map(String::as_str))
-            .unwrap_or_default()
-        {
-            found.push(
-                Diagnostic::warning(
-                    &path,
-                    Position { line: 1, column: 1 },
-                    code::UNSEEN_BY_ARGO,
-                    format!(
-                        "{why}: Argo CD does not see this file (it reads what git ls-files lists)"
-                    ),
-                )
-                .with_hint(if why == "ignored" {
-                    "a .gitignore rule matches it: remove the rule, or the file"
-                } else {
-                    "commit and push it (`git add`), or use tenantctl's commands, which do"
-                }),
-            );
-        }
-    }
-    #[cfg(not(feature = "git"))]
-    let _ = snapshot;
+    found.extend(unseen(root, snapshot));
     Ok(found)
+}
+
+/// Guild and tenant files `git ls-files` does not list (untracked or ignored): W104 each.
+#[cfg(feature = "git")]
+fn unseen(root: &Path, snapshot: &Snapshot) -> Vec<Diagnostic> {
+    use crate::validate::diagnostic::code;
+    use crate::yaml::Position;
+    let Ok(git) = crate::git::GitRepo::open(root) else {
+        return Vec::new();
+    };
+    let files = snapshot.guilds.keys().chain(snapshot.tenants.keys());
+    git.unseen_by_argo(files.map(String::as_str))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(path, why)| {
+            Diagnostic::warning(
+                &path,
+                Position { line: 1, column: 1 },
+                code::UNSEEN_BY_ARGO,
+                format!("{why}: Argo CD does not see this file (it reads what git ls-files lists)"),
+            )
+            .with_hint(if why == "ignored" {
+                "a .gitignore rule matches it: remove the rule, or the file"
+            } else {
+                "commit and push it (`git add`), or use tenantctl's commands, which do"
+            })
+        })
+        .collect()
+}
+
+/// Without git support there is no index to ask.
+#[cfg(not(feature = "git"))]
+fn unseen(_root: &Path, _snapshot: &Snapshot) -> Vec<Diagnostic> {
+    Vec::new()
 }

@@ -184,8 +184,21 @@ fn a_symlinked_guild_file_is_an_error_with_its_position_and_commands_refuse() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["file"] == "guilds/guild-7.yaml")
+        .find(|d| d["file"] == "guilds/guild-7.yaml" && d["code"] == "E102")
         .expect("a diagnostic for the link");
+    // Argo CD refuses a link out of the repo too: its generator fails on the file (E101).
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["file"] == "guilds/guild-7.yaml"
+                && d["code"] == "E101"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Argo CD's git generator fails")),
+        "{json}"
+    );
     assert_eq!(
         (
             &found["code"],
