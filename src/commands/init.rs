@@ -8,8 +8,9 @@ use tenantctl::config::PLACEHOLDER_REPO_URL;
 use tenantctl::error::{Error, Result};
 use tenantctl::git::GitRepo;
 use tenantctl::load::Snapshot;
-use tenantctl::operation::plan_change;
+use tenantctl::operation::desired_state;
 use tenantctl::render::scaffold::scaffold_files;
+use tenantctl::source::Disk;
 use tenantctl::{ExitCode, apply};
 
 use crate::cli::GlobalArgs;
@@ -78,12 +79,29 @@ pub fn run(
         None => None,
     };
     apply::apply(&dir, &plan)?;
-    let generated = plan_change(&dir, &Snapshot::load(&dir)?, &BTreeMap::new())?;
-    apply::apply(&dir, &generated)?;
-    let mut paths = plan.paths();
-    paths.extend(generated.paths());
+    let (generated_wanted, _, _) =
+        desired_state(&Disk::new(&dir), &Snapshot::load(&dir)?, &BTreeMap::new())?;
+    let generated = match apply::plan(&dir, &generated_wanted) {
+        Ok(generated) => generated,
+        Err(error) => return Err(undo(&dir, &[&plan], error)),
+    };
+    if let Err(error) = apply::apply(&dir, &generated) {
+        return Err(undo(&dir, &[&plan], error));
+    }
+    // Every file of the new repo, not only those this run wrote: a run that was interrupted
+    // (or whose commit failed) left some of them, and this run commits them all.
+    let mut paths: Vec<String> = wanted.keys().cloned().collect();
+    paths.extend(
+        generated_wanted
+            .iter()
+            .filter(|(_, text)| text.is_some())
+            .map(|(path, _)| path.clone()),
+    );
+    paths.sort();
+    paths.dedup();
+    let written: Vec<String> = plan.paths().into_iter().chain(generated.paths()).collect();
     if !global.quiet {
-        for path in &paths {
+        for path in &written {
             outln!("{:>8} {path}", "created");
         }
     }
@@ -99,7 +117,12 @@ pub fn run(
             "Initialize tenantctl config repo\n\nGenerated-By: tenantctl {}\n",
             env!("CARGO_PKG_VERSION")
         );
-        if let Some(commit) = git.commit_work_tree_paths(&dir, &paths, &message, &options)?
+        let committed = match git.commit_work_tree_paths(&dir, &paths, &message, &options) {
+            Ok(committed) => committed,
+            // A refused commit (a hook, signing) leaves the directory as it was.
+            Err(error) => return Err(undo(&dir, &[&generated, &plan], error)),
+        };
+        if let Some(commit) = committed
             && !global.quiet
         {
             outln!("committed {}", &commit.to_string()[..12]);
@@ -111,4 +134,54 @@ pub fn run(
         );
     }
     Ok(ExitCode::Ok)
+}
+
+/// Puts back what `plans` wrote (newest plan first): files they created are removed, files they
+/// changed get their old text. Returns `error`, the reason for undoing (its exit code kept),
+/// with what could not be put back added to it.
+fn undo(dir: &std::path::Path, plans: &[&apply::Plan], error: Error) -> Error {
+    let mut left = Vec::new();
+    for plan in plans {
+        for change in plan.changes.iter().rev() {
+            let put_back = match &change.old {
+                None => match std::fs::remove_file(dir.join(&change.path)) {
+                    Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+                    Ok(()) => {
+                        // The folders it made for the file go too, once empty (remove_dir
+                        // refuses any folder that still holds something).
+                        let mut folder = std::path::Path::new(&change.path).parent();
+                        while let Some(f) = folder.filter(|f| !f.as_os_str().is_empty()) {
+                            if std::fs::remove_dir(dir.join(f)).is_err() {
+                                break;
+                            }
+                            folder = f.parent();
+                        }
+                        true
+                    }
+                },
+                Some(old) => apply::write_atomic(dir, &change.path, old.as_bytes()).is_ok(),
+            };
+            if !put_back {
+                left.push(change.path.clone());
+            }
+        }
+    }
+    if left.is_empty() {
+        return error;
+    }
+    let also = format!("; these files could not be put back: {}", left.join(", "));
+    match error {
+        Error::Git { message, hint } => Error::Git {
+            message: message + &also,
+            hint,
+        },
+        Error::Usage { message, hint } => Error::Usage {
+            message: message + &also,
+            hint,
+        },
+        Error::Other(error) => {
+            Error::Other(error.context(also.trim_start_matches("; ").to_string()))
+        }
+        other => other,
+    }
 }

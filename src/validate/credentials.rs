@@ -27,7 +27,7 @@ trait WithLine {
 
 impl WithLine for Diagnostic {
     fn with_line(mut self, line: &str) -> Self {
-        self.source_line = Some(line.to_string());
+        self.show_line(line);
         self
     }
 }

@@ -123,6 +123,25 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Sets the line shown under the message, with what could be a secret masked, so no
+    /// credential reaches a terminal or a CI log: user info in URLs always, and for a finding
+    /// about a credential everything from its column on.
+    pub fn show_line(&mut self, line: &str) {
+        let is_credential = [
+            code::PLAINTEXT_SECRET,
+            code::CREDENTIALS_IN_URL,
+            code::CREDENTIAL,
+            code::BAD_SECRET_FILE,
+        ]
+        .contains(&self.code);
+        self.source_line = Some(if is_credential {
+            let kept: String = line.chars().take(self.column.saturating_sub(1)).collect();
+            format!("{}<redacted>", crate::redact::redact(&kept))
+        } else {
+            crate::redact::redact(line)
+        });
+    }
+
     pub fn error(
         file: impl Into<PathBuf>,
         at: Position,

@@ -229,12 +229,9 @@ pub fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) 
     for diagnostic in diagnostics {
         let path = diagnostic.file.to_string_lossy();
         let file = snapshot.file(&path);
-        if let Some(file) = file {
-            diagnostic.source_line = file
-                .text
-                .lines()
-                .nth(diagnostic.line.saturating_sub(1))
-                .map(str::to_string);
+        if let Some(line) = file.and_then(|f| f.text.lines().nth(diagnostic.line.saturating_sub(1)))
+        {
+            diagnostic.show_line(line);
         }
     }
 }

@@ -1750,3 +1750,99 @@ fn help_did_not_list_exit_code_4_for_io_and_internal_errors() {
     }
     assert!(codes[4].contains("internal or I/O error"), "{help}");
 }
+
+#[test]
+fn init_left_its_files_behind_when_its_commit_was_refused() {
+    let world = World::new();
+    let dir = world.path().join("fresh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = world.git_in(&dir, &["init", "-q", "-b", "main"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hook = dir.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\necho 'no commits today' >&2\nexit 1\n").unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = fails_with(&world.tenantctl_in(&dir, &["init", "."]), 3);
+    assert!(out.contains("no commits today"), "{out}");
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".git")
+        .collect();
+    assert!(left.is_empty(), "nothing is left behind: {left:?}");
+    // With the hook gone, a second run makes the whole repo in one commit.
+    std::fs::remove_file(&hook).unwrap();
+    ok(&world.tenantctl_in(&dir, &["init", "."]));
+    assert_whole_repo_committed(&world, &dir);
+}
+
+#[test]
+fn init_run_again_after_an_interrupted_run_committed_only_what_it_wrote() {
+    let world = World::new();
+    let dir = world.path().join("fresh");
+    // The first run wrote every file and stopped before its commit (as a kill would), then a
+    // file was lost.
+    ok(&world.tenantctl_in(world.path(), &["init", "fresh", "--no-commit"]));
+    let out = world.git_in(&dir, &["init", "-q", "-b", "main"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::remove_file(dir.join("Makefile")).unwrap();
+    ok(&world.tenantctl_in(&dir, &["init", "."]));
+    assert_whole_repo_committed(&world, &dir);
+}
+
+/// One commit holds every file of the new repo and the work tree is clean.
+fn assert_whole_repo_committed(world: &World, dir: &std::path::Path) {
+    let status = world.git_in(dir, &["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(text(&status.stdout), "", "everything is committed");
+    let files = text(&world.git_in(dir, &["ls-files"]).stdout);
+    for path in [
+        "tenantctl.yaml",
+        "Makefile",
+        "schemas/guild.schema.json",
+        "templates/applicationset.yaml.j2",
+        "kustomize/argocd/applicationset.yaml",
+    ] {
+        assert!(
+            files.lines().any(|l| l == path),
+            "{path} committed: {files}"
+        );
+    }
+    let commits = text(&world.git_in(dir, &["rev-list", "--count", "HEAD"]).stdout);
+    assert_eq!(commits.trim(), "1");
+}
+
+#[test]
+fn a_credential_was_printed_in_the_snippet_under_its_finding() {
+    let world = World::new();
+    world.platform_with_remote();
+    let password = "S3cretPassw0rd-in-url";
+    let token = "MTA4NzY1NDMyMTA5ODc2NTQz.GhIjKl.abcdefghijklmnopqrstuvwxyz012345678";
+    let config = world.read("tenantctl.yaml");
+    let repo_line = config
+        .lines()
+        .find(|l| l.trim_start().starts_with("repoURL:"))
+        .unwrap()
+        .to_string();
+    world.write(
+        "tenantctl.yaml",
+        &(config.replace(
+            &repo_line,
+            &format!("  repoURL: \"https://ci:{password}@git.example.com/platform.git\""),
+        ) + &format!("# bot token: {token}\n")),
+    );
+    for format in ["human", "json", "github", "junit"] {
+        let out = fails_with(&world.tenantctl(&["validate", "--format", format]), 1);
+        assert!(
+            out.contains("E318") && out.contains("E319"),
+            "{format}: {out}"
+        );
+        assert!(
+            !out.contains(password),
+            "{format} printed the password: {out}"
+        );
+        assert!(!out.contains(token), "{format} printed the token: {out}");
+    }
+    let out = world.tenantctl(&["create-guild", "5", "--tier", "free", "--offline"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains(password) && !all.contains(token), "{all}");
+}
