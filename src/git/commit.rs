@@ -266,7 +266,26 @@ impl GitRepo {
         hook_index.read_tree(&self.repo.find_tree(tree)?)?;
         hook_index.write()?;
 
+        // The hooks read the committed files from the work tree, as under `git commit`.
+        let staged = if self.has_commit_hooks(options) {
+            let files: Vec<(String, Option<String>)> = changes
+                .plan
+                .changes
+                .iter()
+                .map(|c| (c.path.clone(), c.new.clone()))
+                .collect();
+            Some(super::hook_stage::stage(
+                &self.workdir,
+                self.repo.path(),
+                &files,
+            )?)
+        } else {
+            None
+        };
         let result = self.hooks_and_commit(tree, base, &message_file, &index_file, options);
+        if let Some(staged) = staged {
+            staged.restore()?;
+        }
         let _ = std::fs::remove_file(&index_file);
         let _ = std::fs::remove_file(&message_file);
         result
@@ -325,6 +344,32 @@ impl GitRepo {
             return Err(Error::git(format!("{what}: {}", ran.message()), hint));
         }
         Ok(Oid::from_str(ran.stdout.trim())?)
+    }
+
+    /// Whether a commit hook that runs for this commit exists (`core.hooksPath` included).
+    fn has_commit_hooks(&self, options: &CommitOptions) -> bool {
+        let dir = match self.config_string("core.hooksPath") {
+            Some(path) => {
+                let path = std::path::PathBuf::from(path);
+                if path.is_absolute() {
+                    path
+                } else {
+                    self.workdir.join(path)
+                }
+            }
+            None => self.repo.path().join("hooks"),
+        };
+        let names: &[&str] = if options.no_verify {
+            &["prepare-commit-msg"]
+        } else {
+            &["pre-commit", "prepare-commit-msg", "commit-msg"]
+        };
+        names.iter().any(|name| {
+            std::fs::metadata(dir.join(name)).is_ok_and(|m| {
+                m.is_file()
+                    && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
+            })
+        })
     }
 
     /// Runs a client hook as git would (`core.hooksPath` included); a failing hook stops the

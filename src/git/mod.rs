@@ -9,6 +9,7 @@
 
 pub mod command;
 pub mod commit;
+pub mod hook_stage;
 pub mod lock;
 pub mod remote;
 pub mod tree;
@@ -643,6 +644,8 @@ impl GitRepo {
         wait: Duration,
     ) -> Result<lock::CloneLock> {
         let lock = self.lock(what, wait)?;
+        // Files a killed command staged for its commit hooks go back first.
+        hook_stage::restore(root, self.repo.path())?;
         self.remove_leftovers(root, &WRITTEN_DIRS);
         Ok(lock)
     }

@@ -107,6 +107,79 @@ fn a_failing_pre_commit_hook_stops_the_command_with_its_output_and_commits_nothi
     );
 }
 
+/// A pre-commit hook as linters write them: every staged file must be in the work tree with
+/// the staged bytes (what `git commit` gives a hook).
+const READS_STAGED_FILES: &str = "#!/bin/sh\n\
+git diff --cached --name-only --diff-filter=ACMR | while read -r f; do\n\
+  test -f \"$f\" || { echo \"missing in the work tree: $f\" >&2; exit 1; }\n\
+  git show \":$f\" | cmp -s - \"$f\" || { echo \"not the staged bytes: $f\" >&2; exit 1; }\n\
+  echo \"$f\" >> hook-saw\n\
+done\n";
+
+#[test]
+fn a_pre_commit_hook_reads_the_committed_files_from_the_work_tree() {
+    let world = World::new();
+    world.platform_with_remote();
+    write_hook(&hooks_dir(&world), "pre-commit", READS_STAGED_FILES);
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let saw = world.read("hook-saw");
+    assert!(saw.lines().any(|l| l == GUILD_1), "{saw}");
+    assert!(saw.lines().any(|l| l == OVERLAY_1), "{saw}");
+    // A changed file: the hook reads the new bytes, not the old ones.
+    std::fs::remove_file(world.platform().join("hook-saw")).unwrap();
+    ok(&world.tenantctl(&["update-guild", "1", "--set", "discord_cpu_limit=150m"]));
+    let saw = world.read("hook-saw");
+    assert!(saw.lines().any(|l| l == GUILD_1), "{saw}");
+    assert_eq!(
+        world.git(&["status", "--porcelain", "--untracked-files=no"]),
+        "",
+        "the work tree ends at the commit"
+    );
+}
+
+#[test]
+fn a_refusing_hook_that_read_the_staged_files_leaves_the_work_tree_as_it_was() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let guild_before = world.read(GUILD_1);
+    let before = Before::take(&world);
+    write_hook(
+        &hooks_dir(&world),
+        "pre-commit",
+        &format!("{READS_STAGED_FILES}echo 'lint says no' >&2\nexit 1\n"),
+    );
+    fails_with(
+        &world.tenantctl(&["update-guild", "1", "--set", "discord_cpu_limit=150m"]),
+        3,
+    );
+    assert!(
+        world.read("hook-saw").contains(GUILD_1),
+        "the hook read the new file"
+    );
+    assert_eq!(world.read(GUILD_1), guild_before, "the old file is back");
+    fails_with(
+        &world.tenantctl(&["create-guild", "2", "--tier", "free"]),
+        3,
+    );
+    before.unchanged(
+        &world,
+        &[
+            "guilds/guild-2.yaml",
+            "kustomize/guilds/guild-2/kustomization.yaml",
+        ],
+    );
+    assert!(
+        !world.platform().join("kustomize/guilds/guild-2").exists(),
+        "the folder made for the staged files is gone too"
+    );
+    assert_eq!(
+        world.git(&["status", "--porcelain", "--untracked-files=no"]),
+        "",
+        "nothing left behind"
+    );
+}
+
 #[test]
 fn a_pre_commit_hook_found_through_core_hooks_path_runs_too() {
     let world = World::new();

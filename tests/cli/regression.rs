@@ -1846,3 +1846,20 @@ fn a_credential_was_printed_in_the_snippet_under_its_finding() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(!all.contains(password) && !all.contains(token), "{all}");
 }
+
+#[test]
+fn commit_hooks_did_not_find_the_committed_files_in_the_work_tree() {
+    // A pre-commit hook checking the staged files (as linters do) refused every create: the
+    // files reached the work tree only after the push.
+    let world = World::new();
+    world.platform_with_remote();
+    let hook = world.platform().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\ngit diff --cached --name-only --diff-filter=ACM | while read -r f; do test -f \"$f\" || { echo \"missing: $f\" >&2; exit 1; }; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
+    assert_eq!(world.git(&["status", "--porcelain"]), "");
+}

@@ -690,3 +690,51 @@ fn pushing_to_a_branch_argo_cd_does_not_track_says_so() {
         "{out}"
     );
 }
+
+#[test]
+fn killed_while_its_commit_hook_reads_the_staged_files_the_next_command_puts_them_back() {
+    let world = World::new();
+    world.platform_with_remote();
+    let started = world.path().join("hook-started");
+    let hook = world.platform().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\ntouch '{}'\nsleep 60\n", started.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut command =
+        world.tenantctl_command(&world.platform(), &["create-guild", "1", "--tier", "free"]);
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn tenantctl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !started.exists() {
+        assert!(Instant::now() < deadline, "the hook never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        world.platform().join("guilds/guild-1.yaml").is_file(),
+        "the commit's files are in the work tree while the hook runs"
+    );
+    // tenantctl, its git and the hook, as one group.
+    let killed = std::process::Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    output_of(child);
+    std::fs::remove_file(&hook).unwrap();
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "free"]));
+    assert!(
+        !world.platform().join("guilds/guild-1.yaml").exists(),
+        "the staged file of the killed command is gone"
+    );
+    assert!(!world.platform().join(".git/tenantctl-hook-stage").exists());
+    assert_eq!(world.git(&["status", "--porcelain"]), "");
+    assert_eq!(remote_guilds(&world), ["2"]);
+    fsck(&world, &world.platform());
+}
