@@ -348,6 +348,16 @@ impl GitRepo {
 
     /// Whether a commit hook that runs for this commit exists (`core.hooksPath` included).
     fn has_commit_hooks(&self, options: &CommitOptions) -> bool {
+        let names: &[&str] = if options.no_verify {
+            &["prepare-commit-msg"]
+        } else {
+            &["pre-commit", "prepare-commit-msg", "commit-msg"]
+        };
+        names.iter().any(|name| self.hook_exists(name))
+    }
+
+    /// Whether the client hook `name` exists and is executable (`core.hooksPath` included).
+    pub fn hook_exists(&self, name: &str) -> bool {
         let dir = match self.config_string("core.hooksPath") {
             Some(path) => {
                 let path = std::path::PathBuf::from(path);
@@ -359,16 +369,8 @@ impl GitRepo {
             }
             None => self.repo.path().join("hooks"),
         };
-        let names: &[&str] = if options.no_verify {
-            &["prepare-commit-msg"]
-        } else {
-            &["pre-commit", "prepare-commit-msg", "commit-msg"]
-        };
-        names.iter().any(|name| {
-            std::fs::metadata(dir.join(name)).is_ok_and(|m| {
-                m.is_file()
-                    && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
-            })
+        std::fs::metadata(dir.join(name)).is_ok_and(|m| {
+            m.is_file() && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
         })
     }
 

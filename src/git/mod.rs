@@ -671,6 +671,11 @@ impl GitRepo {
     }
 
     /// Where tenantctl keeps temporary files inside the git directory.
+    /// The git directory (`.git`).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
     fn scratch_dir(&self) -> PathBuf {
         self.repo.path().join("tenantctl")
     }

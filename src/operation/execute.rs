@@ -233,6 +233,18 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
             return Ok(outcome);
         }
         let destination = review.as_deref().unwrap_or(&target);
+        // A pre-push hook, like the commit hooks, finds the pushed files in the work tree.
+        let staged = if !steps.commit_options.no_verify && git.hook_exists("pre-push") {
+            let files: Vec<(String, Option<String>)> = tree_plan
+                .plan
+                .changes
+                .iter()
+                .map(|c| (c.path.clone(), c.new.clone()))
+                .collect();
+            Some(crate::git::hook_stage::stage(root, git.git_dir(), &files)?)
+        } else {
+            None
+        };
         let pushed = git.push_commit(
             &remote,
             commit,
@@ -240,6 +252,9 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
             &remote_settings,
             steps.commit_options.no_verify,
         );
+        if let Some(staged) = staged {
+            staged.restore()?;
+        }
         let pushed = match pushed {
             Ok(pushed) => pushed,
             Err(error) => {

@@ -138,6 +138,32 @@ fn a_pre_commit_hook_reads_the_committed_files_from_the_work_tree() {
 }
 
 #[test]
+fn a_pre_push_hook_reads_the_pushed_files_from_the_work_tree() {
+    let world = World::new();
+    world.platform_with_remote();
+    // As a pre-push test runner would: every file the pushed commit changes is in the work tree
+    // with the pushed bytes.
+    write_hook(
+        &hooks_dir(&world),
+        "pre-push",
+        "#!/bin/sh\n\
+while read -r local_ref local_sha remote_ref remote_sha; do\n\
+  git diff-tree -r --no-commit-id --name-only --diff-filter=ACM \"$local_sha\" | while read -r f; do\n\
+    git show \"$local_sha:$f\" | cmp -s - \"$f\" || { echo \"not in the work tree: $f\" >&2; exit 1; }\n\
+    echo \"$f\" >> pushed-saw\n\
+  done || exit 1\n\
+done\n",
+    );
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let saw = world.read("pushed-saw");
+    assert!(saw.lines().any(|l| l == GUILD_1), "{saw}");
+    assert_eq!(
+        world.git(&["status", "--porcelain", "--untracked-files=no"]),
+        ""
+    );
+}
+
+#[test]
 fn a_refusing_hook_that_read_the_staged_files_leaves_the_work_tree_as_it_was() {
     let world = World::new();
     world.platform_with_remote();
