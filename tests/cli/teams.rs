@@ -353,7 +353,8 @@ fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_comma
     let typical = started.elapsed().as_millis() as u64;
     let mut random = Lcg(0x5eed_2026);
     let mut next_id = 100;
-    for round in 0..50 {
+    // 60 rounds: 50 killed with SIGKILL and every sixth with SIGINT.
+    for round in 0..60 {
         let existing = remote_guilds(&world);
         let args: Vec<String> = match random.next(3) {
             0 => {
@@ -398,8 +399,8 @@ fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_comma
             .unwrap();
         let delay = random.next(typical * 12 / 10 + 1);
         std::thread::sleep(Duration::from_millis(delay));
-        // Mostly SIGKILL; every fifth round SIGINT, as Ctrl-C sends it.
-        let signal = if round % 5 == 4 { "INT" } else { "KILL" };
+        // Mostly SIGKILL; every sixth round SIGINT, as Ctrl-C sends it.
+        let signal = if round % 6 == 5 { "INT" } else { "KILL" };
         let _ = std::process::Command::new("kill")
             .args(["-s", signal, &child.id().to_string()])
             .status();
@@ -433,6 +434,21 @@ fn killed_at_random_moments_fifty_times_the_clone_stays_whole_and_the_next_comma
             leftover_locks(&dir, true),
             Vec::<PathBuf>::new(),
             "round {round}: the next command cleared tenantctl's own leftovers"
+        );
+        let scratch: Vec<_> = walkdir::WalkDir::new(dir.join(".git/tenantctl"))
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect();
+        assert_eq!(
+            scratch,
+            Vec::<PathBuf>::new(),
+            "round {round}: no scratch files left"
+        );
+        assert!(
+            !dir.join(".git/tenantctl-hook-stage").exists(),
+            "round {round}"
         );
         ok(&world.tenantctl(&["validate"]));
     }
