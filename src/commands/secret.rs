@@ -155,6 +155,22 @@ struct Row {
 fn list(global: &GlobalArgs, id: Option<String>, output: OutputFormat) -> Result<ExitCode> {
     let root = root(global)?;
     let snapshot = Snapshot::load(&root)?;
+    // A symbolic link as `secrets/`, an owner's folder or a secret file was not read (E102):
+    // refused, as `validate`, `secret set` and `secret rm` refuse it, never listed as "no secrets".
+    let links: Vec<_> = snapshot
+        .problems
+        .iter()
+        .filter(|d| {
+            let at = d.file.to_string_lossy();
+            d.code == tenantctl::validate::diagnostic::code::SYMLINK
+                && (at == secret::SECRETS_DIR
+                    || at.starts_with(&format!("{}/", secret::SECRETS_DIR)))
+        })
+        .cloned()
+        .collect();
+    if !links.is_empty() {
+        return Err(Error::Invalid(links));
+    }
     let rows: Vec<Row> = secret::entries(&snapshot)
         .into_iter()
         .filter(|s| id.as_ref().is_none_or(|id| *id == s.owner.id))

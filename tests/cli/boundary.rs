@@ -677,3 +677,47 @@ fn ids_never_build_a_path_outside_their_folder() {
     assert!(!world.path().join("escape").exists());
     assert!(!world.path().join("escape.yaml").exists());
 }
+
+#[test]
+fn secret_list_refuses_a_symlinked_secrets_folder_owner_folder_or_secret_file() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    let secret = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: discord-secrets-1-extra\n";
+    let theirs = outside(&world, "secrets/guild-1/extra.yaml", secret);
+    let owner_dir = theirs.parent().unwrap().to_path_buf();
+    let mut cases: Vec<(&str, PathBuf)> = vec![
+        ("secrets", owner_dir.parent().unwrap().to_path_buf()),
+        ("secrets/guild-1", owner_dir.clone()),
+        ("secrets/guild-1/extra.yaml", theirs.clone()),
+    ];
+    for (at, target) in cases.drain(..) {
+        // A real token file beside the link where there is a real folder to hold it.
+        if at == "secrets/guild-1/extra.yaml" {
+            world.write("secrets/guild-1/token.yaml", &secret.replace("-extra", ""));
+        }
+        link(&world, at, &target);
+        for args in [
+            &["secret", "list"][..],
+            &["secret", "list", "1"],
+            &["secret", "list", "--output", "json"],
+        ] {
+            let out = world.tenantctl(args);
+            let all = fails_with(&out, 1);
+            assert!(
+                all.contains(&format!("{at}:1:1: error[E102]: a symbolic link")),
+                "{at} {args:?}: {all}"
+            );
+            assert!(!all.contains("no secrets"), "{at} {args:?}: {all}");
+            assert!(text(&out.stdout).trim().is_empty(), "{at} {args:?}: {all}");
+        }
+        // The others refuse it just the same.
+        let out = fails_with(&world.tenantctl(&["validate"]), 1);
+        assert!(
+            out.contains(&format!("{at}:1:1: error[E102]")),
+            "{at}: {out}"
+        );
+        std::fs::remove_file(world.platform().join(at)).unwrap();
+        assert_unchanged(&theirs, secret);
+    }
+}

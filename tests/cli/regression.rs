@@ -1863,3 +1863,42 @@ fn commit_hooks_did_not_find_the_committed_files_in_the_work_tree() {
     ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
     assert_eq!(world.git(&["status", "--porcelain"]), "");
 }
+
+/// A secret file `secret list` can read without sops: an ExternalSecret reference.
+const EXTERNAL_SECRET: &str = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: discord-secrets-1-extra\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: vault\n  target:\n    name: discord-secrets-1-extra\n  data:\n    - secretKey: extra\n      remoteRef:\n        key: tenantctl/guild/1/extra\n";
+
+#[test]
+fn secret_list_silently_skipped_a_symlinked_secrets_folder_or_file() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    // The owner's folder as a link: it used to say "no secrets" and exit 0.
+    let theirs = file_outside(&world, "secrets/extra.yaml", EXTERNAL_SECRET);
+    std::fs::create_dir_all(world.platform().join("secrets")).unwrap();
+    std::os::unix::fs::symlink(
+        theirs.parent().unwrap(),
+        world.platform().join("secrets/guild-1"),
+    )
+    .unwrap();
+    let out = fails_with(&world.tenantctl(&["secret", "list"]), 1);
+    assert!(
+        out.contains("secrets/guild-1:1:1: error[E102]") && !out.contains("no secrets"),
+        "{out}"
+    );
+    // One file as a link beside a real one: it used to be left out of the listing.
+    std::fs::remove_file(world.platform().join("secrets/guild-1")).unwrap();
+    world.write(
+        "secrets/guild-1/token.yaml",
+        &EXTERNAL_SECRET.replace("-extra", ""),
+    );
+    std::os::unix::fs::symlink(&theirs, world.platform().join("secrets/guild-1/extra.yaml"))
+        .unwrap();
+    let out = fails_with(&world.tenantctl(&["secret", "list"]), 1);
+    assert!(
+        out.contains("secrets/guild-1/extra.yaml:1:1: error[E102]"),
+        "{out}"
+    );
+    std::fs::remove_file(world.platform().join("secrets/guild-1/extra.yaml")).unwrap();
+    let out = ok(&world.tenantctl(&["secret", "list"]));
+    assert!(out.contains("guild 1  token"), "{out}");
+}
