@@ -1,6 +1,7 @@
 //! The minijinja environment: strict undefined values, JSON auto-escaping, templates from the
 //! repo's `templates/` or the embedded defaults.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -13,6 +14,9 @@ use crate::source::Source;
 /// The templates rendering uses, each read from the repo or taken from the binary.
 pub struct Templates {
     env: Environment<'static>,
+    /// The templates `render` writes files from: each output must start with
+    /// [`crate::apply::GENERATED_HEADER`] and fit the size limit of a repo's file.
+    generated: BTreeSet<&'static str>,
     /// The tenant schema's text: the CRD is derived from it.
     tenant_schema: String,
 }
@@ -28,6 +32,7 @@ impl Templates {
         let tenant_schema = embedded::read_or_default(source, embedded::TENANT_SCHEMA)?;
         let mut templates = Templates {
             env: environment(),
+            generated: BTreeSet::new(),
             tenant_schema,
         };
         for file in embedded::render_templates() {
@@ -42,6 +47,7 @@ impl Templates {
         let tenant_schema = embedded::TENANT_SCHEMA.text.to_string();
         let mut templates = Templates {
             env: environment(),
+            generated: BTreeSet::new(),
             tenant_schema,
         };
         for file in files {
@@ -51,6 +57,9 @@ impl Templates {
     }
 
     fn add(&mut self, name: &'static str, text: String) -> Result<()> {
+        if embedded::render_templates().iter().any(|f| f.path == name) {
+            self.generated.insert(name);
+        }
         self.env
             .add_template_owned(name, text)
             .map_err(|e| template_error(name, &e))
@@ -84,6 +93,9 @@ impl Templates {
         if !text.ends_with('\n') {
             text.push('\n');
         }
+        if self.generated.contains(name) {
+            check_generated(name, &text)?;
+        }
         Ok(text)
     }
 }
@@ -101,6 +113,33 @@ fn environment() -> Environment<'static> {
         .expect("the default syntax is valid");
     env.set_syntax(syntax);
     env
+}
+
+/// A template `render` writes a file from is the repo's to change, so what it renders is held
+/// to what every generated file must be: a configuration error (exit 1) naming the template.
+fn check_generated(name: &str, text: &str) -> Result<()> {
+    use crate::apply::GENERATED_HEADER;
+    use crate::source::MAX_READ_BYTES;
+    if !crate::apply::is_generated(text.as_bytes()) {
+        return Err(Error::config(
+            anyhow::anyhow!("{name} renders a file without the first line \"{GENERATED_HEADER}\""),
+            format!(
+                "start {name} with that line: tenantctl overwrites and removes only files that carry it"
+            ),
+        ));
+    }
+    if text.len() as u64 > MAX_READ_BYTES {
+        return Err(Error::config(
+            anyhow::anyhow!(
+                "{name} renders {} bytes, over the limit of {MAX_READ_BYTES} bytes (1 MiB) a file in the repo may have",
+                text.len()
+            ),
+            format!(
+                "make {name} render less: tenantctl, Argo CD's repo server and kustomize read files of at most 1 MiB"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn template_error(name: &str, error: &minijinja::Error) -> Error {
