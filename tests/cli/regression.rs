@@ -1961,3 +1961,49 @@ fn a_repo_template_rendering_over_a_mebibyte_exited_4_without_naming_the_templat
         before
     );
 }
+
+#[test]
+fn list_said_valid_true_for_an_unquoted_tier_on() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free", "--no-push"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging", "--no-push"]));
+    // YAML 1.1 (Argo CD, kubectl) reads an unquoted `on` as the boolean true, not a tier name.
+    world.write("guilds/guild-2.yaml", "guild_id: \"2\"\ntier: on\n");
+    // A tenant planted by hand that claims a reserved namespace (E330).
+    world.write(
+        "tenants/sys.yaml",
+        "apiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: sys\nspec:\n  tenantId: sys\n  tenantType: staging\n  active: true\n  namespaceConfig:\n    pattern: \"kube-system\"\n",
+    );
+    let out = world.tenantctl(&["validate", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let errors_in = |file: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|d| d["file"] == file && d["severity"] == "error")
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!errors_in("guilds/guild-2.yaml").is_empty(), "{found:?}");
+    assert!(errors_in("guilds/guild-1.yaml").is_empty(), "{found:?}");
+    assert!(
+        errors_in("tenants/sys.yaml").contains(&"E330".to_string()),
+        "{found:?}"
+    );
+    assert!(errors_in("tenants/shop-a.yaml").is_empty(), "{found:?}");
+
+    let verdicts = |args: &[&str]| -> std::collections::BTreeMap<String, serde_json::Value> {
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_str(&ok(&world.tenantctl(args))).unwrap();
+        rows.into_iter()
+            .map(|r| (r["file"].as_str().unwrap().to_string(), r["valid"].clone()))
+            .collect()
+    };
+    let guilds = verdicts(&["list", "--output", "json"]);
+    assert_eq!(guilds["guilds/guild-2.yaml"], false, "{guilds:?}");
+    assert_eq!(guilds["guilds/guild-1.yaml"], true, "{guilds:?}");
+    let tenants = verdicts(&["list", "--kind", "tenant", "--output", "json"]);
+    assert_eq!(tenants["tenants/sys.yaml"], false, "{tenants:?}");
+    assert_eq!(tenants["tenants/shop-a.yaml"], true, "{tenants:?}");
+}
