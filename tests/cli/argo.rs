@@ -211,3 +211,40 @@ fn a_template_function_apps_cannot_evaluate_is_refused_with_its_line() {
         "at the construct's line {line}: {out}"
     );
 }
+
+#[test]
+fn a_template_patch_is_refused_with_its_line_by_apps_and_validate() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    // Argo CD applies a templatePatch to every Application it generates; apps does not predict
+    // it, so it refuses the set rather than list Applications that differ from Argo CD's.
+    edit_application_set(
+        &world,
+        "  template:\n    metadata:\n",
+        "  templatePatch: |\n    spec:\n      source:\n        directory:\n          recurse: true\n  template:\n    metadata:\n",
+    );
+    let set = world.read("kustomize/argocd/applicationset.yaml");
+    let line = set
+        .lines()
+        .position(|l| l.trim_start().starts_with("templatePatch:"))
+        .expect("the rendered set has the templatePatch")
+        + 1;
+    let at = format!("kustomize/argocd/applicationset.yaml:{line}:");
+    let out = fails_with(&world.tenantctl(&["apps"]), 1);
+    assert!(
+        out.contains(&at) && out.contains("error[E337]") && out.contains("`templatePatch`"),
+        "at the construct's line {line}: {out}"
+    );
+    let (code, listed, _) = apps(&world, &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        names(&listed).is_empty(),
+        "no Application listed: {listed:?}"
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains(&format!("{at}1: error[E337]")) && out.contains("`templatePatch`"),
+        "{out}"
+    );
+}
