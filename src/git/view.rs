@@ -26,19 +26,82 @@ struct Index {
     blobs: std::collections::HashMap<String, (Oid, i32)>,
 }
 
+/// A revision as an Argo CD git generator names it (`argocd.targetRevision`), resolved in this
+/// clone: the reference it was found as and its commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub reference: String,
+    pub commit: Oid,
+}
+
 impl super::GitRepo {
     /// The config repo as commit `rev` has it (`HEAD` for what the branch holds).
     pub fn commit_view(&self, rev: &str) -> Result<CommitView> {
         let commit = self.repo.revparse_single(rev)?.peel_to_commit()?;
         let short = commit.id().to_string()[..7].to_string();
         let branch = self.branch().unwrap_or_else(|_| "detached".into());
+        self.view_of(
+            commit.id(),
+            format!(
+                "{rev} ({short}, {branch}): what Argo CD reads once it is pushed; `--worktree` previews uncommitted files"
+            ),
+        )
+    }
+
+    /// Where revision `rev` of a git generator (`argocd.targetRevision`) points in this clone, in
+    /// the order tenantctl looks: `HEAD` is HEAD; otherwise the local branch `refs/heads/<rev>`,
+    /// then `refs/remotes/<remote>/<rev>`, then the tag `refs/tags/<rev>`, then a commit id.
+    /// `None` when none of them exists here.
+    pub fn resolve_revision(&self, rev: &str, remote: &str) -> Result<Option<Resolved>> {
+        let found = |reference: &str| -> Option<Resolved> {
+            let commit = self
+                .repo
+                .find_reference(reference)
+                .ok()?
+                .peel_to_commit()
+                .ok()?;
+            Some(Resolved {
+                reference: reference.to_string(),
+                commit: commit.id(),
+            })
+        };
+        if rev == "HEAD" {
+            return Ok(found("HEAD"));
+        }
+        for reference in [
+            format!("refs/heads/{rev}"),
+            format!("refs/remotes/{remote}/{rev}"),
+            format!("refs/tags/{rev}"),
+        ] {
+            if let Some(resolved) = found(&reference) {
+                return Ok(Some(resolved));
+            }
+        }
+        // A commit id, full or abbreviated (at least 7 hex digits, as git prints them).
+        if (7..=40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let commit = self
+                .repo
+                .revparse_single(rev)
+                .ok()
+                .and_then(|object| object.peel_to_commit().ok());
+            if let Some(commit) = commit {
+                return Ok(Some(Resolved {
+                    reference: "a commit id".to_string(),
+                    commit: commit.id(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The config repo as commit `commit` has it, said as `label`.
+    pub fn view_of(&self, commit: Oid, label: String) -> Result<CommitView> {
+        let commit = self.repo.find_commit(commit)?;
         Ok(CommitView {
             repo: Repository::open(self.repo.path())?,
             tree: commit.tree_id(),
             prefix: self.prefix.clone(),
-            label: format!(
-                "{rev} ({short}, {branch}): what Argo CD reads once it is pushed; `--worktree` previews uncommitted files"
-            ),
+            label,
             index: std::sync::OnceLock::new(),
         })
     }

@@ -2007,3 +2007,79 @@ fn list_said_valid_true_for_an_unquoted_tier_on() {
     assert_eq!(tenants["tenants/sys.yaml"], false, "{tenants:?}");
     assert_eq!(tenants["tenants/shop-a.yaml"], true, "{tenants:?}");
 }
+
+#[test]
+fn apps_read_head_and_ignored_the_branch_argocd_target_revision_names() {
+    let world = World::new();
+    world.platform_with_remote();
+    world.set_argocd_setting("  targetRevision: production\n");
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    crate::argo::commit_all(&world, "track production");
+    world.git(&["branch", "production"]);
+    // main gets guild 1; production gets guild 2: each holds a guild the other does not.
+    world.write("guilds/guild-1.yaml", "guild_id: \"1\"\ntier: \"free\"\n");
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    crate::argo::commit_all(&world, "guild 1 on main");
+    world.git(&["checkout", "-q", "production"]);
+    world.write("guilds/guild-2.yaml", "guild_id: \"2\"\ntier: \"free\"\n");
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    crate::argo::commit_all(&world, "guild 2 on production");
+    let production = world.git(&["rev-parse", "production"]).trim().to_string();
+    world.git(&["checkout", "-q", "main"]);
+
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        crate::argo::names(&listed),
+        ["guild-2"],
+        "production's guilds: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "reading production ({}, refs/heads/production)",
+            &production[..12]
+        )),
+        "says which tree it read: {stderr}"
+    );
+    // The work tree preview is main's checkout, labelled as such.
+    let (_, listed, stderr) = crate::argo::apps(&world, &["--worktree"]);
+    assert_eq!(crate::argo::names(&listed), ["guild-1"], "{stderr}");
+
+    // Only the remote has the branch: refs/remotes/origin/production.
+    world.git(&["push", "-q", "origin", "production"]);
+    world.git(&["fetch", "-q", "origin"]);
+    world.git(&["branch", "-q", "-D", "production"]);
+    let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(crate::argo::names(&listed), ["guild-2"], "{stderr}");
+    assert!(
+        stderr.contains("refs/remotes/origin/production"),
+        "{stderr}"
+    );
+
+    // A tag and a commit id resolve too.
+    world.git(&["tag", "release-1", &production]);
+    for revision in ["release-1", &production[..12]] {
+        world.set_argocd_setting(&format!("  targetRevision: {revision}\n"));
+        ok(&world.tenantctl(&["render", "--no-commit"]));
+        crate::argo::commit_all(&world, "track another revision");
+        let (code, listed, stderr) = crate::argo::apps(&world, &[]);
+        assert_eq!(code, Some(0), "{revision}: {stderr}");
+        assert_eq!(
+            crate::argo::names(&listed),
+            ["guild-2"],
+            "{revision}: {stderr}"
+        );
+    }
+
+    // A revision that exists nowhere here: a configuration error, saying so.
+    world.set_argocd_setting("  targetRevision: nosuch\n");
+    ok(&world.tenantctl(&["render", "--no-commit"]));
+    crate::argo::commit_all(&world, "track a branch that is not there");
+    let out = fails_with(&world.tenantctl(&["apps"]), 1);
+    assert!(
+        out.contains("argocd.targetRevision `nosuch` is no branch, tag or commit of this clone")
+            && out.contains("Argo CD would find no such revision"),
+        "{out}"
+    );
+}
