@@ -166,7 +166,8 @@ pub struct Preview {
     /// Where it would misbehave: Applications it would not create and why, files it cannot
     /// use, templates that fail, sets over their size.
     pub problems: Vec<Diagnostic>,
-    /// How many Applications each ApplicationSet generates, by name, with its file.
+    /// How many Applications of each ApplicationSet Argo CD creates (those in `apps`), by name,
+    /// with its file.
     pub sets: std::collections::BTreeMap<String, (String, usize)>,
     /// Generated-from files that are symbolic links, followed as Argo CD follows them, with
     /// where they lead.
@@ -230,7 +231,11 @@ pub fn preview_in(view: &dyn RepoView) -> Result<Preview> {
     problems.extend(drop_duplicates(&mut apps, &uncreated));
     problems.extend(drop_uncreatable(&mut apps, &projects));
     problems.extend(shared_namespaces(&apps));
+    // W106 is about what each set generates; the counts shown are what Argo CD creates.
     problems.extend(oversized(view, &sets)?);
+    for (name, (_, count)) in sets.iter_mut() {
+        *count = apps.iter().filter(|a| a.application_set == *name).count();
+    }
     apps.sort_by(|a, b| (&a.application_set, &a.name).cmp(&(&b.application_set, &b.name)));
     followed.sort();
     followed.dedup();

@@ -2083,3 +2083,34 @@ fn apps_read_head_and_ignored_the_branch_argocd_target_revision_names() {
         "{out}"
     );
 }
+
+#[test]
+fn apps_summary_counted_applications_it_then_dropped() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
+    // A copy under another name: Argo CD creates neither guild-1, so apps lists guild-3 only.
+    world.write("guilds/guild-2.yaml", &world.read("guilds/guild-1.yaml"));
+    crate::argo::commit_all(&world, "a copy under another name");
+    let out = world.tenantctl(&["apps"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(listed.len(), 1, "{table}");
+    assert!(listed[0].starts_with("guild-3 "), "{table}");
+    let summary = table
+        .lines()
+        .find(|l| l.starts_with("Applications per ApplicationSet:"))
+        .unwrap_or_else(|| panic!("a summary line: {table}"));
+    let counts: Vec<&str> = summary
+        .trim_start_matches("Applications per ApplicationSet:")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    assert!(counts.contains(&"frolf-bot-guilds 1"), "{summary}");
+}
