@@ -488,8 +488,13 @@ fn argo_yaml(bytes: &[u8]) -> std::result::Result<Value, String> {
             Err(error) => {
                 let first = text.split("\n---").next().unwrap_or(text);
                 vec![
-                    serde_saphyr::from_str_with_options(first, options)
-                        .map_err(|_| error.to_string())?,
+                    serde_saphyr::from_str_with_options(first, options).map_err(|_| {
+                        let message = error.to_string();
+                        match crate::yaml::non_finite_float(&message) {
+                            Some(scalar) => crate::yaml::non_finite_message(&scalar),
+                            None => message,
+                        }
+                    })?,
                 ]
             }
         };

@@ -239,6 +239,16 @@ fn from_saphyr(error: &serde_saphyr::Error) -> ParseError {
         .next()
         .unwrap_or(first_line)
         .to_string();
+    if let Some(scalar) = non_finite_float(&message) {
+        return ParseError {
+            position,
+            message: format!("{}: both fail on the file", non_finite_message(&scalar)),
+            hint: Some(format!(
+                "quote it (`\"{scalar}\"`) where the field holds text; no field takes an infinite or NaN number"
+            )),
+            syntax: true,
+        };
+    }
     let hint = hint_for_parse_error(&message);
     ParseError {
         position,
@@ -246,6 +256,26 @@ fn from_saphyr(error: &serde_saphyr::Error) -> ParseError {
         hint,
         syntax: true,
     }
+}
+
+/// The scalar (`.inf`, `-.Inf`, `.NaN`, ...) of the parser's refusal of a non-finite float, if
+/// that is what `message` is.
+pub fn non_finite_float(message: &str) -> Option<String> {
+    let rest = message.split("non-finite float `").nth(1)?;
+    rest.split('`').next().map(str::to_string)
+}
+
+/// What an unquoted non-finite float is to the tools that read the file: valid YAML, a number
+/// to YAML 1.1 readers, and no value JSON can hold.
+pub fn non_finite_message(scalar: &str) -> String {
+    format!(
+        "`{scalar}` is read as a float ({}) by Argo CD and kubectl, not as text, and JSON has no such number",
+        if scalar.to_ascii_lowercase().contains("nan") {
+            "not a number"
+        } else {
+            "infinity"
+        }
+    )
 }
 
 fn hint_for_parse_error(message: &str) -> Option<String> {

@@ -2114,3 +2114,39 @@ fn apps_summary_counted_applications_it_then_dropped() {
         .collect();
     assert!(counts.contains(&"frolf-bot-guilds 1"), "{summary}");
 }
+
+#[test]
+fn an_unquoted_inf_or_nan_was_invalid_yaml_rejected_by_the_configured_policy() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    for (line, scalar, what) in [
+        ("backend_cpu_limit: .inf", ".inf", "infinity"),
+        ("backend_cpu_limit: -.Inf", "-.Inf", "infinity"),
+        ("backend_cpu_limit: .NaN", ".NaN", "not a number"),
+    ] {
+        world.write(
+            "guilds/guild-1.yaml",
+            &format!("guild_id: \"1\"\ntier: \"free\"\n{line}\n"),
+        );
+        crate::argo::commit_all(&world, scalar);
+        let out = fails_with(&world.tenantctl(&["validate"]), 1);
+        assert!(
+            out.contains(&format!(
+                "guilds/guild-1.yaml:3:20: error[E100]: `{scalar}` is read as a float ({what}) by Argo CD and kubectl, not as text"
+            )) && out.contains(&format!("quote it (`\"{scalar}\"`)")),
+            "{out}"
+        );
+        assert!(
+            !out.contains("configured policy") && !out.contains("invalid YAML"),
+            "no parser internals: {out}"
+        );
+        // apps says the same of Argo CD's reading, in one line.
+        let out = fails_with(&world.tenantctl(&["apps"]), 1);
+        assert!(
+            out.contains(&format!("`{scalar}` is read as a float ({what})"))
+                && !out.contains("configured policy"),
+            "{out}"
+        );
+    }
+}
