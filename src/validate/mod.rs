@@ -283,7 +283,7 @@ fn check_config(
         }
     };
     out.extend(yaml11_traps(file, document));
-    let found = schemas.config.check(&file.path, document);
+    let found = schemas.config.check(&file.path, &file.text, document);
     if !found.is_empty() {
         out.extend(found);
         return None;
@@ -322,7 +322,7 @@ fn check_guild(
         Err(error) => return (vec![parse_error(file, error)], None),
     };
     let mut found = yaml11_traps(file, document);
-    found.extend(schemas.guild.check(&file.path, document));
+    found.extend(schemas.guild.check(&file.path, &file.text, document));
     if found.iter().any(Diagnostic::is_error) {
         return (found, None);
     }
@@ -347,7 +347,7 @@ fn check_tenant(file: &SourceFile, schemas: &Schemas) -> (Vec<Diagnostic>, Optio
         Err(error) => return (vec![parse_error(file, error)], None),
     };
     let mut found = yaml11_traps(file, document);
-    found.extend(schemas.tenant.check(&file.path, document));
+    found.extend(schemas.tenant.check(&file.path, &file.text, document));
     if found.iter().any(Diagnostic::is_error) {
         return (found, None);
     }

@@ -26,8 +26,8 @@ impl Schema {
         Ok(Schema { validator, source })
     }
 
-    /// Every schema violation in `document`, located in the file `file`.
-    pub fn check(&self, file: &str, document: &Document) -> Vec<Diagnostic> {
+    /// Every schema violation in `document` (parsed from `text`), located in the file `file`.
+    pub fn check(&self, file: &str, text: &str, document: &Document) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for error in self.validator.iter_errors(&document.value) {
             let pointer = error.instance_path().as_str().to_string();
@@ -52,7 +52,7 @@ impl Schema {
                     );
                 }
                 ValidationErrorKind::Type { kind } => {
-                    out.push(wrong_type(file, document, &pointer, kind, instance));
+                    out.push(wrong_type(file, text, document, &pointer, kind, instance));
                 }
                 ValidationErrorKind::Pattern { .. } if pointer == "/guild_id" => {
                     out.push(
@@ -182,6 +182,7 @@ impl Schema {
 
 fn wrong_type(
     file: &str,
+    text: &str,
     document: &Document,
     pointer: &str,
     kind: &TypeKind,
@@ -239,7 +240,14 @@ fn wrong_type(
         } else {
             diagnostic
         };
-        diagnostic.with_hint(format!("quote it: \"{}\"", plain(instance)))
+        // Quoted as written (`1_0`, not the `10` it parsed to): quoting keeps the user's text.
+        let written = document
+            .value_span(pointer)
+            .and_then(|range| text.get(range))
+            .map(str::trim)
+            .filter(|written| !written.is_empty())
+            .map_or_else(|| plain(instance), str::to_string);
+        diagnostic.with_hint(format!("quote it: \"{written}\""))
     } else if expected == "string" && instance.is_null() {
         diagnostic.with_hint("give it a value, quoted")
     } else {

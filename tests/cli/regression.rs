@@ -628,6 +628,24 @@ fn an_underscore_number_passed_the_yaml11_trap_check() {
         out.contains("unquoted `0x_1F` is the hexadecimal number 31"),
         "{out}"
     );
+    // The other two: an integer and a float with underscores, as kubectl reads them.
+    // tenantctl's own reader takes `1_0` as a number too: refused as one where text belongs.
+    let out = validate_tenant_edit("  imageTag: \"v1.2.3\"\n", "  imageTag: 1_0\n");
+    assert!(
+        out.contains(
+            "tenants/customer-shop-1.yaml:9:13: error[E203]: `spec.imageTag` must be a string, found a number"
+        ),
+        "{out}"
+    );
+    let out = validate_tenant_edit(
+        "    customerName: \"Customer Shop Inc.\"\n",
+        "    customerName: 0.1_5\n",
+    );
+    assert!(
+        out.contains("error[E204]: unquoted `0.1_5` is the number 0.15 to YAML 1.1 readers"),
+        "{out}"
+    );
+    assert!(out.contains("help: quote it: \"0.1_5\""), "{out}");
 }
 
 #[test]
@@ -2149,4 +2167,11 @@ fn an_unquoted_inf_or_nan_was_invalid_yaml_rejected_by_the_configured_policy() {
             "{out}"
         );
     }
+}
+
+#[test]
+fn the_quote_hint_for_an_unquoted_1_0_said_quote_10() {
+    let out = validate_tenant_edit("  imageTag: \"v1.2.3\"\n", "  imageTag: 1_0\n");
+    assert!(out.contains("help: quote it: \"1_0\""), "{out}");
+    assert!(!out.contains("quote it: \"10\""), "{out}");
 }
