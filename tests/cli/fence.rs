@@ -542,8 +542,16 @@ fn guild_overlays_hold_quota_limits_and_network_policy_free_smaller_than_pro() {
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
     ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
+    let limit_ranges = std::cell::RefCell::new(Vec::new());
     let quota = |overlay: &str| -> Value {
         let built = kustomize_build(&world, overlay);
+        limit_ranges.borrow_mut().push(
+            built
+                .iter()
+                .find(|m| m["kind"] == "LimitRange")
+                .expect("a LimitRange")["spec"]["limits"][0]
+                .clone(),
+        );
         for kind in ["ResourceQuota", "LimitRange", "NetworkPolicy"] {
             assert!(
                 built.iter().any(|m| m["kind"] == kind),
@@ -586,6 +594,20 @@ fn guild_overlays_hold_quota_limits_and_network_policy_free_smaller_than_pro() {
     // Free: 1 replica + 1 surge pod of each Deployment at the tier's limits (100m + 200m).
     assert_eq!(free["limits.cpu"], "600m");
     assert_eq!(free["pods"], "4");
+    // The LimitRange's container defaults (limit and request): free's below pro's, each one.
+    let ranges = limit_ranges.into_inner();
+    let (free_range, pro_range) = (&ranges[0], &ranges[1]);
+    for section in ["default", "defaultRequest"] {
+        let (free, pro) = (&free_range[section], &pro_range[section]);
+        assert!(
+            quantity(&free["cpu"]) < quantity(&pro["cpu"]),
+            "{section}.cpu: free {free} pro {pro}"
+        );
+        assert!(
+            quantity(&free["memory"]) < quantity(&pro["memory"]),
+            "{section}.memory: free {free} pro {pro}"
+        );
+    }
     for overlay in ["kustomize/guilds/guild-1", "kustomize/guilds/guild-2"] {
         let report = kubernetes_validate_overlay(&world, overlay);
         assert!(report.contains("passed"), "{report}");
@@ -608,4 +630,26 @@ fn deploying_applies_every_app_project_and_application_set_at_once() {
     let own =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Makefile")).unwrap();
     assert!(own.contains("kubectl apply -k kustomize/argocd"));
+}
+
+/// A Kubernetes quantity (`200m`, `1`, `256Mi`, `1Gi`, `1G`) as a number of its base unit.
+fn quantity(value: &Value) -> f64 {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("a quantity: {value}"));
+    let suffixes = [
+        ("Ki", 1024f64),
+        ("Mi", 1024f64.powi(2)),
+        ("Gi", 1024f64.powi(3)),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("m", 1e-3),
+    ];
+    for (suffix, factor) in suffixes {
+        if let Some(number) = text.strip_suffix(suffix) {
+            return number.parse::<f64>().unwrap() * factor;
+        }
+    }
+    text.parse::<f64>().unwrap()
 }
