@@ -722,3 +722,85 @@ fn secret_list_refuses_a_symlinked_secrets_folder_owner_folder_or_secret_file() 
         assert_unchanged(&theirs, secret);
     }
 }
+
+/// Every path under `dir` (files, folders, links), relative to it, `.git` folders left out.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() == ".git" || entry.file_name() == "remote.git" {
+                continue;
+            }
+            let path = entry.path();
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn ids_taken_from_files_never_build_a_path_outside_their_folder() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-a", "--type", "staging"]));
+    // Planted by hand: IDs that would climb out of kustomize/guilds/ and kustomize/tenants/.
+    world.write(
+        "guilds/guild-x.yaml",
+        "guild_id: \"../../x\"\ntier: \"free\"\n",
+    );
+    let seed = include_str!("../fixtures/tenant/seed-example.yaml");
+    assert!(seed.contains("tenantId: \"customer-shop-1\""));
+    world.write(
+        "tenants/x.yaml",
+        &seed
+            .replace("tenantId: \"customer-shop-1\"", "tenantId: \"../x\"")
+            .replace("name: customer-shop-1", "name: \"../x\""),
+    );
+    let before = tree(world.path());
+    let guild =
+        "guilds/guild-x.yaml:1:11: error[E306]: guild_id `../../x` is not a Discord guild ID";
+    for args in [
+        &["validate"][..],
+        &["render"],
+        &["render", "--check"],
+        &["diff"],
+        &["create-guild", "5", "--tier", "free", "--no-commit"],
+        &[
+            "create-tenant",
+            "shop-b",
+            "--type",
+            "staging",
+            "--no-commit",
+        ],
+        &["update-guild", "1", "--tier", "pro", "--no-commit"],
+        &["delete-tenant", "shop-a", "--yes", "--no-commit"],
+    ] {
+        let out = world.tenantctl(args);
+        let all = all_output(&out);
+        assert_eq!(exit_code(&out), Some(1), "{args:?}: {all}");
+        assert!(all.contains(guild), "{args:?}: {all}");
+        assert!(
+            all.lines()
+                .any(|l| l.starts_with("tenants/x.yaml:") && l.contains("error[E200]")),
+            "{args:?}: {all}"
+        );
+        assert_eq!(
+            tree(world.path()),
+            before,
+            "{args:?} wrote or removed a file"
+        );
+    }
+    for path in ["kustomize/x", "kustomize/guilds/x", "x", "../x"] {
+        assert!(
+            world.platform().join(path).symlink_metadata().is_err(),
+            "{path} was created"
+        );
+    }
+}
