@@ -97,17 +97,23 @@ pub fn stage(root: &Path, git_dir: &Path, files: &[(String, Option<String>)]) ->
 }
 
 impl Staged {
-    /// Puts the old files back and drops the journal.
+    /// Puts the old files back and drops the journal. What a hook did to the staged files (a
+    /// formatter rewriting one) goes too: it was not committed, and the branch's move would
+    /// trip over it.
     pub fn restore(self) -> Result<()> {
-        restore(&self.root, &self.git_dir)
+        put_back(&self.root, &self.git_dir, true)
     }
 }
 
-/// Undoes a staging the journal in `git_dir` describes, if there is one: each path holding the
+/// Undoes a staging a killed command left, if its journal is in `git_dir`: each path holding the
 /// bytes that were written gets its old file back (or goes, if it had none). A path changed
-/// since (by a hook, or by hand after a kill) is left as it is. Call while holding the clone's
-/// lock.
+/// since (by hand, after the kill) is left as it is. Call while holding the clone's lock.
 pub fn restore(root: &Path, git_dir: &Path) -> Result<()> {
+    put_back(root, git_dir, false)
+}
+
+/// Puts back the files the journal names; `all`: also those changed since they were written.
+fn put_back(root: &Path, git_dir: &Path, all: bool) -> Result<()> {
     let journal = journal_dir(git_dir);
     let manifest = match std::fs::read_to_string(journal.join(MANIFEST)) {
         Ok(manifest) => manifest,
@@ -139,7 +145,7 @@ pub fn restore(root: &Path, git_dir: &Path) -> Result<()> {
             .and_then(|_| std::fs::read(&target).ok())
             .map(|bytes| Oid::hash_object(git2::ObjectType::Blob, &bytes))
             .transpose()?;
-        if now != entry.written {
+        if now != entry.written && !all {
             // Not what tenantctl wrote: someone else's bytes, kept.
             continue;
         }
@@ -155,7 +161,7 @@ pub fn restore(root: &Path, git_dir: &Path) -> Result<()> {
                 .with_context(|| format!("restoring the mode of {}", entry.path))?;
             }
             None => {
-                if now.is_some() {
+                if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) {
                     std::fs::remove_file(&target)
                         .with_context(|| format!("removing {}", entry.path))?;
                     // And the folders made for it, once empty.

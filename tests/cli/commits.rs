@@ -164,6 +164,28 @@ done\n",
 }
 
 #[test]
+fn a_formatting_hook_that_rewrites_a_staged_file_does_not_stop_the_branch_moving_on() {
+    let world = World::new();
+    world.platform_with_remote();
+    // A formatter that rewrites the files it is shown (and does not stage its change).
+    write_hook(
+        &hooks_dir(&world),
+        "pre-commit",
+        "#!/bin/sh\ngit diff --cached --name-only --diff-filter=ACM | while read -r f; do echo '# formatted' >> \"$f\"; done\n",
+    );
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    assert!(
+        !world.read(GUILD_1).contains("# formatted"),
+        "the commit's bytes"
+    );
+    assert_eq!(
+        world.git(&["status", "--porcelain", "--untracked-files=no"]),
+        "",
+        "the work tree is at the pushed commit"
+    );
+}
+
+#[test]
 fn a_refusing_hook_that_read_the_staged_files_leaves_the_work_tree_as_it_was() {
     let world = World::new();
     world.platform_with_remote();

@@ -261,13 +261,7 @@ fn an_uncommitted_template_edit_is_not_rendered_into_a_commit() {
 fn a_second_process_waits_for_the_clone_lock_and_then_says_who_holds_it() {
     let world = World::new();
     world.platform_with_remote();
-    world.write(
-        "tenantctl.yaml",
-        &world
-            .read("tenantctl.yaml")
-            .replace("git:\n", "git:\n  lockTimeoutSeconds: 1\n"),
-    );
-    world.git(&["commit", "-qam", "lock timeout 1 s"]);
+    set_git_setting(&world, "lockTimeoutSeconds: 1", "lock timeout 1 s");
     // Hold the lock the way tenantctl does (flock on .git/tenantctl.lock) from a shell.
     let lock = world.platform().join(".git/tenantctl.lock");
     std::fs::write(
@@ -542,13 +536,7 @@ fn a_replayed_create_renders_with_the_config_another_writer_pushed_meanwhile() {
 fn a_remote_that_keeps_moving_gives_up_after_push_attempts_and_pushes_nothing() {
     let world = World::new();
     world.platform_with_remote();
-    world.write(
-        "tenantctl.yaml",
-        &world
-            .read("tenantctl.yaml")
-            .replace("git:\n", "git:\n  pushAttempts: 2\n"),
-    );
-    world.git(&["commit", "-qam", "two push attempts"]);
+    set_git_setting(&world, "pushAttempts: 2", "two push attempts");
     ok(&world.tenantctl(&["push"]));
     let other = clones(&world, 1).remove(0);
     // Every push tenantctl makes finds one more commit of the other writer's there first.
@@ -610,13 +598,7 @@ fn offline_commits_on_the_local_branch_and_never_touches_the_remote() {
 fn a_real_holder_of_the_clone_lock_is_named_and_waited_for() {
     let world = World::new();
     world.platform_with_remote();
-    world.write(
-        "tenantctl.yaml",
-        &world
-            .read("tenantctl.yaml")
-            .replace("git:\n", "git:\n  lockTimeoutSeconds: 2\n"),
-    );
-    world.git(&["commit", "-qam", "lock timeout 2 s"]);
+    set_git_setting(&world, "lockTimeoutSeconds: 2", "lock timeout 2 s");
     ok(&world.tenantctl(&["push"]));
     // The first tenantctl stops in its pre-commit hook, holding the clone lock, until told.
     let go = world.path().join("go");
@@ -753,4 +735,15 @@ fn killed_while_its_commit_hook_reads_the_staged_files_the_next_command_puts_the
     assert_eq!(world.git(&["status", "--porcelain"]), "");
     assert_eq!(remote_guilds(&world), ["2"]);
     fsck(&world, &world.platform());
+}
+
+/// Adds `line` to the `git` section of tenantctl.yaml and commits it as `message` (not pushed).
+fn set_git_setting(world: &World, line: &str, message: &str) {
+    let config = world.read("tenantctl.yaml");
+    assert!(config.contains("git:\n"), "{config}");
+    world.write(
+        "tenantctl.yaml",
+        &config.replace("git:\n", &format!("git:\n  {line}\n")),
+    );
+    world.git(&["commit", "-qam", message]);
 }
