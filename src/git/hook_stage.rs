@@ -161,7 +161,8 @@ fn put_back(root: &Path, git_dir: &Path, all: bool) -> Result<()> {
                 .with_context(|| format!("restoring the mode of {}", entry.path))?;
             }
             None => {
-                if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) {
+                // Only a regular file: never a link or folder someone else put there.
+                if std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
                     std::fs::remove_file(&target)
                         .with_context(|| format!("removing {}", entry.path))?;
                     // And the folders made for it, once empty.
