@@ -78,9 +78,15 @@ pub fn run(
         }
         None => None,
     };
+    let options = super::guild::steps(global)?.commit_options;
     apply::apply(&dir, &plan)?;
-    let (generated_wanted, _, _) =
-        desired_state(&Disk::new(&dir), &Snapshot::load(&dir)?, &BTreeMap::new())?;
+    // From here on, a failure puts back what was written.
+    let generated_wanted = match Snapshot::load(&dir)
+        .and_then(|snapshot| desired_state(&Disk::new(&dir), &snapshot, &BTreeMap::new()))
+    {
+        Ok((wanted, _, _)) => wanted,
+        Err(error) => return Err(undo(&dir, &[&plan], error)),
+    };
     let generated = match apply::plan(&dir, &generated_wanted) {
         Ok(generated) => generated,
         Err(error) => return Err(undo(&dir, &[&plan], error)),
@@ -112,7 +118,6 @@ pub fn run(
                 dir.display()
             );
         }
-        let options = super::guild::steps(global)?.commit_options;
         let message = format!(
             "Initialize tenantctl config repo\n\nGenerated-By: tenantctl {}\n",
             env!("CARGO_PKG_VERSION")
