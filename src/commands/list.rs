@@ -161,40 +161,39 @@ pub fn rows(snapshot: &Snapshot) -> Vec<Row> {
                         file: file.path.clone(),
                     }
                 }
-                None => Row {
-                    guild_id: guild_id_of(&file.path),
-                    tier: String::new(),
-                    replicas: None,
-                    namespace: String::new(),
-                    cluster: None,
-                    file: file.path.clone(),
-                    valid: false,
-                    resources: BTreeMap::new(),
-                },
+                None => Row::unreadable(file.path.clone()),
             }
         })
         .collect();
     rows.extend(
         unread_files(snapshot, tenantctl::load::GUILDS_DIR)
             .into_iter()
-            .map(|path| Row {
-                guild_id: guild_id_of(&path),
-                tier: String::new(),
-                replicas: None,
-                namespace: String::new(),
-                cluster: None,
-                file: path,
-                valid: false,
-                resources: BTreeMap::new(),
-            }),
+            .map(Row::unreadable),
     );
     rows.sort_by(|a, b| a.file.cmp(&b.file));
     rows
 }
 
-/// The guild ID a file's name claims (`guilds/guild-<ID>.yaml`).
-fn guild_id_of(path: &str) -> String {
-    path.trim_start_matches("guilds/guild-")
+impl Row {
+    /// The row of a guild file that could not be read or parsed: the ID its name claims
+    /// (`guilds/guild-<ID>.yaml`), invalid.
+    fn unreadable(file: String) -> Row {
+        Row {
+            guild_id: id_in_name(&file, "guilds/guild-"),
+            tier: String::new(),
+            replicas: None,
+            namespace: String::new(),
+            cluster: None,
+            file,
+            valid: false,
+            resources: BTreeMap::new(),
+        }
+    }
+}
+
+/// The ID a file's name claims: its path without `prefix` and the YAML extension.
+fn id_in_name(path: &str, prefix: &str) -> String {
+    path.trim_start_matches(prefix)
         .trim_end_matches(".yaml")
         .trim_end_matches(".yml")
         .to_string()
@@ -312,41 +311,30 @@ fn tenant_rows(snapshot: &Snapshot) -> Vec<TenantRow> {
                     file: file.path.clone(),
                     valid: true,
                 },
-                None => TenantRow {
-                    tenant_id: tenant_id_of(&file.path),
-                    tenant_type: String::new(),
-                    active: false,
-                    namespace: String::new(),
-                    cluster: None,
-                    custom_domain: None,
-                    image_tag: None,
-                    services: Vec::new(),
-                    file: file.path.clone(),
-                    valid: false,
-                },
+                None => TenantRow::unreadable(file.path.clone()),
             }
         })
         .collect();
-    rows.extend(unread.into_iter().map(|path| TenantRow {
-        tenant_id: tenant_id_of(&path),
-        tenant_type: String::new(),
-        active: false,
-        namespace: String::new(),
-        cluster: None,
-        custom_domain: None,
-        image_tag: None,
-        services: Vec::new(),
-        file: path,
-        valid: false,
-    }));
+    rows.extend(unread.into_iter().map(TenantRow::unreadable));
     rows.sort_by(|a, b| a.file.cmp(&b.file));
     rows
 }
 
-/// The tenant ID a file's name claims (`tenants/<ID>.yaml`).
-fn tenant_id_of(path: &str) -> String {
-    path.trim_start_matches("tenants/")
-        .trim_end_matches(".yaml")
-        .trim_end_matches(".yml")
-        .to_string()
+impl TenantRow {
+    /// The row of a tenant file that could not be read or parsed: the ID its name claims
+    /// (`tenants/<ID>.yaml`), invalid.
+    fn unreadable(file: String) -> TenantRow {
+        TenantRow {
+            tenant_id: id_in_name(&file, "tenants/"),
+            tenant_type: String::new(),
+            active: false,
+            namespace: String::new(),
+            cluster: None,
+            custom_domain: None,
+            image_tag: None,
+            services: Vec::new(),
+            file,
+            valid: false,
+        }
+    }
 }

@@ -827,7 +827,9 @@ fn an_application_on_a_cluster_outside_its_project_is_not_permitted_though_its_n
     );
     world.git(&["commit", "-qam", "moved by hand"]);
     // Argo CD would not deploy them: apps leaves them out of its list and says why.
-    let out = fails_with(&world.tenantctl(&["apps", "--output", "json"]), 1);
+    let ran = world.tenantctl(&["apps", "--output", "json"]);
+    assert_eq!(ran.status.code(), Some(1));
+    let out = crate::support::text(&ran.stderr);
     for (name, namespace, cluster, project) in [
         ("guild-1", "guild-1", "pro-eu-west", "guilds-free"),
         (
@@ -844,12 +846,13 @@ fn an_application_on_a_cluster_outside_its_project_is_not_permitted_though_its_n
             "{out}"
         );
     }
-    let listed = out
-        .lines()
-        .skip_while(|l| !l.starts_with('['))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(!listed.contains("\"guild-1\""), "not listed: {out}");
+    // The list on stdout is JSON, and neither Application is in it.
+    let listed: Vec<Value> = serde_json::from_slice(&ran.stdout).expect("apps prints JSON");
+    let names: Vec<&str> = listed.iter().filter_map(|a| a["name"].as_str()).collect();
+    assert!(
+        !names.contains(&"guild-1") && !names.contains(&"tenant-shop-dev"),
+        "not listed: {names:?}"
+    );
     let out = fails_with(&world.tenantctl(&["validate"]), 1);
     assert!(
         out.contains("E333") && out.contains("Argo CD would not deploy the Application guild-1"),

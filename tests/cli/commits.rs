@@ -937,17 +937,7 @@ fn a_detached_head_is_refused_before_anything_is_written() {
 
 #[test]
 fn a_rebase_in_progress_is_refused_before_anything_is_written() {
-    let world = World::new();
-    world.platform_with_remote();
-    world.git(&["switch", "-q", "-c", "topic"]);
-    world.write("notes.txt", "topic\n");
-    world.git(&["add", "notes.txt"]);
-    world.git(&["commit", "-qm", "topic notes"]);
-    world.git(&["switch", "-q", "main"]);
-    world.write("notes.txt", "main\n");
-    world.git(&["add", "notes.txt"]);
-    world.git(&["commit", "-qm", "main notes"]);
-    world.git(&["push", "-q", "origin", "main"]);
+    let world = world_with_conflicting_topic();
     world.git(&["switch", "-q", "topic"]);
     let rebase = world.git_in(&world.platform(), &["rebase", "main"]);
     assert!(!rebase.status.success(), "the rebase stops on the conflict");
@@ -975,17 +965,7 @@ fn a_rebase_in_progress_is_refused_before_anything_is_written() {
 
 #[test]
 fn a_merge_in_progress_is_refused_before_anything_is_written() {
-    let world = World::new();
-    world.platform_with_remote();
-    world.git(&["switch", "-q", "-c", "topic"]);
-    world.write("notes.txt", "topic\n");
-    world.git(&["add", "notes.txt"]);
-    world.git(&["commit", "-qm", "topic notes"]);
-    world.git(&["switch", "-q", "main"]);
-    world.write("notes.txt", "main\n");
-    world.git(&["add", "notes.txt"]);
-    world.git(&["commit", "-qm", "main notes"]);
-    world.git(&["push", "-q", "origin", "main"]);
+    let world = world_with_conflicting_topic();
     let merge = world.git_in(&world.platform(), &["merge", "topic"]);
     assert!(!merge.status.success(), "the merge stops on the conflict");
 
