@@ -10,7 +10,8 @@
 #   kustomize   kubectl kustomize of one rendered guild overlay  vs  a hand-written strategic-merge
 #               overlay of the same guild (bench/smp-overlay/), checked to build the same objects
 #   apps        tenantctl apps --output json (and how many ApplicationSets and Applications)
-#   create      create-guild and create-tenant, committed and pushed; ratio to the smallest N
+#   create      create-guild and create-tenant, committed and pushed; ratio to the smallest N; and
+#               create-guild right after a commit made by hand (it renders the whole repo)
 # Every run goes through bench/measure.py (wall seconds and peak RSS from getrusage), so the
 # numbers do not depend on GNU time. It prints the tables and writes bench/results.md.
 #
@@ -315,8 +316,16 @@ print(f"{len(apps)} Applications: " + ", ".join(f"{k} {v}" for k, v in sorted(pe
   fi
 
   # --- create: a new guild and a new tenant, committed and pushed ---------------------------
+  # The first command after a commit tenantctl did not make (here: a hand-edited README) renders
+  # and checks the whole repo; on a commit it made, it renders only what the change touches.
   for ((run = 1; run <= runs; run++)); do
-    say "n=$n: create-guild and create-tenant, run $run/$runs"
+    say "n=$n: create-guild after a hand-made commit, create-guild and create-tenant, run $run/$runs"
+    echo "bench run $run" >>"$repo/BENCH-NOTES.md"
+    git -C "$repo" add BENCH-NOTES.md
+    git -C "$repo" commit -q -m "bench: a commit made by hand ($run)"
+    git -C "$repo" push -q origin main
+    measure "$n" create "tenantctl create-guild (after a commit made by hand)" scale "$run" "$repo" \
+      "$TENANTCTL" create-guild "$((300000000000000000 + run))" --tier free
     measure "$n" create "tenantctl create-guild" scale "$run" "$repo" \
       "$TENANTCTL" create-guild "$((200000000000000000 + run))" --tier free
     local tid=bench-new-$run
@@ -329,7 +338,7 @@ print(f"{len(apps)} Applications: " + ", ".join(f"{k} {v}" for k, v in sorted(pe
   done
   local pushed
   pushed=$(git -C "$remote" log --format=%s main | grep -c '^Add \(guild\|tenant\) ' || true)
-  [[ $pushed == $((2 * runs)) ]] || die "n=$n: the remote has $pushed create commits, not $((2 * runs))"
+  [[ $pushed == $((3 * runs)) ]] || die "n=$n: the remote has $pushed create commits, not $((3 * runs))"
   [[ $(git -C "$remote" rev-parse main) == $(git -C "$repo" rev-parse HEAD) ]] ||
     die "n=$n: the remote's main is not the local HEAD after the creates"
 

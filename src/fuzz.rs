@@ -53,7 +53,10 @@ const NOWHERE: &str = "/nonexistent/tenantctl-fuzz";
 
 fn run(path: &str, bytes: &[u8]) -> usize {
     let fixed = fixed();
-    let file = BTreeMap::from([(path.to_string(), SourceFile::parse(path.to_string(), bytes))]);
+    let file = BTreeMap::from([(
+        path.to_string(),
+        std::sync::Arc::new(SourceFile::parse(path.to_string(), bytes)),
+    )]);
     let (guilds, tenants) = if path.starts_with("guilds/") {
         (file, BTreeMap::new())
     } else {

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -79,10 +80,11 @@ impl SourceFile {
 pub struct Snapshot {
     pub root: PathBuf,
     pub config: SourceFile,
-    /// Guild files by path.
-    pub guilds: BTreeMap<String, SourceFile>,
+    /// Guild files by path. Shared, so a snapshot with one file changed
+    /// ([`Snapshot::with_changes`]) copies no other file.
+    pub guilds: BTreeMap<String, Arc<SourceFile>>,
     /// Tenant files by path.
-    pub tenants: BTreeMap<String, SourceFile>,
+    pub tenants: BTreeMap<String, Arc<SourceFile>>,
     /// Directories under `kustomize/` that hold a `kustomization.yaml` (tier overlays and others).
     pub overlays: BTreeSet<String>,
     /// PodDisruptionBudgets written by hand into those overlays' YAML files (overlay name, file,
@@ -93,7 +95,7 @@ pub struct Snapshot {
     /// (E102). Validation reports them; they make the repo invalid, so nothing is written.
     pub problems: Vec<Diagnostic>,
     /// Secret files (`secrets/<owner>/*.yaml`: ciphertext or references) by path.
-    pub secrets: BTreeMap<String, SourceFile>,
+    pub secrets: BTreeMap<String, Arc<SourceFile>>,
     /// `.sops.yaml`, whose creation rules `secret set` encrypts with.
     pub sops_config: Option<String>,
 }
@@ -174,12 +176,12 @@ impl Snapshot {
                 })
                 .collect::<Result<Vec<_>>>()
         };
-        let mut sorted = |files: Vec<(String, Read)>| -> BTreeMap<String, SourceFile> {
+        let mut sorted = |files: Vec<(String, Read)>| -> BTreeMap<String, Arc<SourceFile>> {
             let mut map = BTreeMap::new();
             for (path, file) in files {
                 match file {
                     Ok(file) => {
-                        map.insert(path, file);
+                        map.insert(path, Arc::new(file));
                     }
                     Err(problem) => problems.push(problem),
                 }
@@ -223,7 +225,7 @@ impl Snapshot {
                 Some(text) => {
                     files.insert(
                         path.clone(),
-                        SourceFile::parse(path.clone(), text.as_bytes()),
+                        Arc::new(SourceFile::parse(path.clone(), text.as_bytes())),
                     );
                 }
                 None => {
@@ -260,6 +262,7 @@ impl Snapshot {
             .get(path)
             .or_else(|| self.tenants.get(path))
             .or_else(|| self.secrets.get(path))
+            .map(|file| &**file)
     }
 }
 

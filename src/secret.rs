@@ -543,8 +543,15 @@ pub fn overlay_files(
 pub fn render_overlay_files(
     model: &crate::validate::Model,
     files: &mut crate::render::Files,
+    rendered: &dyn Fn(&Owner) -> bool,
 ) -> Result<()> {
-    let generated = overlay_files(&model.secrets, &model.config.secrets);
+    let secrets: Vec<SecretFile> = model
+        .secrets
+        .iter()
+        .filter(|s| rendered(&s.owner))
+        .cloned()
+        .collect();
+    let generated = overlay_files(&secrets, &model.config.secrets);
     for path in generated.keys() {
         let (dir, name) = path.rsplit_once('/').expect("a path in a folder");
         let kustomization = format!("{dir}/kustomization.yaml");

@@ -82,7 +82,7 @@ pub fn run(
     apply::apply(&dir, &plan)?;
     // From here on, a failure puts back what was written.
     let generated_wanted = match Snapshot::load(&dir)
-        .and_then(|snapshot| desired_state(&Disk::new(&dir), &snapshot, &BTreeMap::new()))
+        .and_then(|snapshot| desired_state(&Disk::new(&dir), &snapshot, &BTreeMap::new(), false))
     {
         Ok((wanted, _, _)) => wanted,
         Err(error) => return Err(undo(&dir, &[&plan], error)),

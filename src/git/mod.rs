@@ -13,6 +13,7 @@ pub mod hook_stage;
 pub mod lock;
 pub mod remote;
 pub mod tree;
+pub mod verified;
 pub mod view;
 
 pub use crate::redact;

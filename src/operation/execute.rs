@@ -146,7 +146,10 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         let snapshot = Snapshot::load_from(root, &source, &|_| {})?;
         refuse_links(&snapshot)?;
         let change = operation.change(&snapshot)?;
-        let (wanted, kept, unchanged) = desired_state(&source, &snapshot, &change.files)?;
+        // On a commit tenantctl made, only what the change touches is rendered.
+        let current = git.is_verified(base);
+        let (wanted, kept, unchanged) = desired_state(&source, &snapshot, &change.files, current)?;
+        let leaves_all_current = kept.is_empty();
         let tree_plan = git.plan_tree(base, &wanted, &unchanged)?;
         let message = change.commit_message();
         let review = match &review_template {
@@ -207,6 +210,9 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         let subject = outcome.message.lines().next().unwrap_or("").to_string();
         let commit = git.build_commit(base, &tree_plan, &message, &steps.commit_options)?;
         outcome.commit = Some(commit.to_string());
+        if leaves_all_current {
+            git.record_verified(commit);
+        }
 
         if let Some(error) = unreachable.take() {
             if push {

@@ -21,7 +21,7 @@ pub mod tenant;
 #[cfg(feature = "git")]
 mod execute;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::apply::{self, Plan};
@@ -75,7 +75,7 @@ pub fn plan_change(
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
-    let (wanted, notes, unchanged) = desired_state(&Disk::new(root), snapshot, files)?;
+    let (wanted, notes, unchanged) = desired_state(&Disk::new(root), snapshot, files, false)?;
     let mut plan = apply::plan_knowing(root, &wanted, &unchanged)?;
     plan.notes = notes;
     Ok(plan)
@@ -88,24 +88,94 @@ pub fn plan_change(
 /// schemas and existing generated files are read from `source`, the same place the snapshot
 /// came from. A symbolic link, or a file tenantctl did not generate, where it must write is an
 /// error (E102, E103): nothing is written.
+///
+/// With `current` (the generated files in `source` are known to be what its inputs render to,
+/// see [`crate::git::GitRepo::is_verified`]) and a change to guild, tenant or secret files
+/// only, just the overlays of the guilds and tenants the change touches are rendered and
+/// compared, with the files about the whole repo: the result is the same.
 pub fn desired_state(
     source: &dyn Source,
     snapshot: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
-) -> Result<(
-    apply::Wanted,
-    Vec<String>,
-    std::collections::BTreeSet<String>,
-)> {
+    current: bool,
+) -> Result<(apply::Wanted, Vec<String>, BTreeSet<String>)> {
     let next = snapshot.with_changes(files);
     let schemas = Schemas::load_from(source)?;
-    let model = validate::validate(&next, &schemas).into_model()?;
-    let desired = render::render(&model, &Templates::load_from(source)?)?;
-    let (mut wanted, notes, mut unchanged) =
-        apply::generated_state(source, desired)?.into_parts()?;
+    let touched = if current {
+        touched_overlays(snapshot, files)
+    } else {
+        None
+    };
+    let model = if touched.is_some() {
+        validate::validate_trusting(&next, &schemas, &|path| !files.contains_key(path))
+    } else {
+        validate::validate(&next, &schemas)
+    }
+    .into_model()?;
+    let templates = Templates::load_from(source)?;
+    let generated = match &touched {
+        Some((guilds, tenants)) => {
+            let desired = render::render_overlays(
+                &model,
+                &templates,
+                render::Overlays::Only { guilds, tenants },
+            )?;
+            let dirs: Vec<String> = guilds
+                .iter()
+                .map(|id| crate::secret::Owner::guild(id).overlay_dir())
+                .chain(
+                    tenants
+                        .iter()
+                        .map(|id| crate::secret::Owner::tenant(id).overlay_dir()),
+                )
+                .collect();
+            apply::generated_state_under(source, desired, &dirs)?
+        }
+        None => apply::generated_state(source, render::render(&model, &templates)?)?,
+    };
+    let (mut wanted, notes, mut unchanged) = generated.into_parts()?;
     for path in files.keys() {
         unchanged.remove(path);
     }
     wanted.extend(files.clone());
     Ok((wanted, notes, unchanged))
+}
+
+/// The guilds and tenants (by ID) whose overlays a change of `files` can alter, before and
+/// after; `None` when a changed file is not a guild, tenant or secret file (a change to
+/// `tenantctl.yaml` or a template can alter every overlay), or an ID cannot be read.
+pub fn touched_overlays(
+    snapshot: &Snapshot,
+    files: &BTreeMap<String, Option<String>>,
+) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
+    use crate::load::GUILDS_DIR;
+    use crate::model::tenant::TENANTS_DIR;
+    use crate::secret::{OwnerKind, SECRETS_DIR, parse_path};
+    let mut guilds = BTreeSet::new();
+    let mut tenants = BTreeSet::new();
+    for (path, text) in files {
+        let (before, into, pointer) = if path.starts_with(&format!("{GUILDS_DIR}/")) {
+            (snapshot.guilds.get(path), &mut guilds, "/guild_id")
+        } else if path.starts_with(&format!("{TENANTS_DIR}/")) {
+            (snapshot.tenants.get(path), &mut tenants, "/spec/tenantId")
+        } else if path.starts_with(&format!("{SECRETS_DIR}/")) {
+            let (owner, _) = parse_path(path)?;
+            match owner.kind {
+                OwnerKind::Guild => guilds.insert(owner.id),
+                OwnerKind::Tenant => tenants.insert(owner.id),
+            };
+            continue;
+        } else {
+            return None;
+        };
+        if let Some(before) = before {
+            let document = before.parsed.as_ref().ok()?;
+            into.insert(document.value.pointer(pointer)?.as_str()?.to_string());
+        }
+        if let Some(text) = text {
+            let document = crate::yaml::parse(text.as_bytes()).ok()?;
+            into.insert(document.value.pointer(pointer)?.as_str()?.to_string());
+        }
+    }
+    Some((guilds, tenants))
 }

@@ -36,13 +36,63 @@ pub const GUILD_OVERLAYS_DIR: &str = "kustomize/guilds";
 /// Desired generated files: path relative to the repo root -> content.
 pub type Files = BTreeMap<String, String>;
 
+/// Which guild and tenant overlays a render produces. The files that describe the whole repo
+/// (ApplicationSets, AppProjects, the tenant CRD) are rendered either way.
+#[derive(Debug, Clone, Copy)]
+pub enum Overlays<'a> {
+    /// Every guild's and tenant's.
+    All,
+    /// Only these guilds' and tenants' (by ID): a change to a repo whose other overlays are
+    /// known to be current renders just what it touches. Each overlay is a pure function of
+    /// the config, its own file and its own secrets, so the others would come out the same.
+    Only {
+        guilds: &'a std::collections::BTreeSet<String>,
+        tenants: &'a std::collections::BTreeSet<String>,
+    },
+}
+
+impl Overlays<'_> {
+    fn guild(&self, id: &str) -> bool {
+        match self {
+            Overlays::All => true,
+            Overlays::Only { guilds, .. } => guilds.contains(id),
+        }
+    }
+
+    fn tenant(&self, id: &str) -> bool {
+        match self {
+            Overlays::All => true,
+            Overlays::Only { tenants, .. } => tenants.contains(id),
+        }
+    }
+
+    /// Whether the overlay of a secret's owner is rendered.
+    pub fn owner(&self, owner: &crate::secret::Owner) -> bool {
+        match owner.kind {
+            crate::secret::OwnerKind::Guild => self.guild(&owner.id),
+            crate::secret::OwnerKind::Tenant => self.tenant(&owner.id),
+        }
+    }
+}
+
 /// Renders every generated file of the repo.
 pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<Files> {
+    render_overlays(model, templates, Overlays::All)
+}
+
+/// Renders the files that describe the whole repo and the overlays `overlays` names.
+pub fn render_overlays(
+    model: &Model,
+    templates: &Templates,
+    overlays: Overlays,
+) -> crate::error::Result<Files> {
+    let only = overlays;
     let mut files = Files::new();
     // Overlays on every core: each is a pure function of the model, and the map orders them.
     let overlays: Vec<Vec<(String, String)>> = model
         .guilds
         .par_iter()
+        .filter(|(id, _)| only.guild(id))
         .map(|(_, guild)| guild::render_overlay(model, guild, templates))
         .collect::<crate::error::Result<_>>()?;
     files.extend(overlays.into_iter().flatten());
@@ -75,6 +125,7 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
     let overlays: Vec<Files> = model
         .tenants
         .par_iter()
+        .filter(|(id, _)| only.tenant(id))
         .map(|(_, tenant)| {
             let owner = crate::secret::Owner::tenant(&tenant.spec.tenant_id);
             tenant::render_overlay_with_secrets(
@@ -87,7 +138,7 @@ pub fn render(model: &Model, templates: &Templates) -> crate::error::Result<File
         })
         .collect::<crate::error::Result<_>>()?;
     files.extend(overlays.into_iter().flatten());
-    crate::secret::render_overlay_files(model, &mut files)?;
+    crate::secret::render_overlay_files(model, &mut files, &|owner| only.owner(owner))?;
     let context = json!({
         "argocd": model.config.argocd,
         "clusters": !model.config.clusters.is_empty(),

@@ -15,10 +15,22 @@ use crate::yaml::Document;
 /// Argo CD's glob rules for AppProject destinations (gobwas/glob without separators: `*` and
 /// `?` match any character, `[...]` a class), as `IsDestinationPermitted` applies them.
 pub fn glob_matches(pattern: &str, value: &str) -> bool {
-    match Glob::new(pattern) {
-        Ok(glob) => glob.compile_matcher().is_match(value),
-        Err(_) => pattern == value,
+    // Compiled once per pattern and thread: a repo has a handful of globs and tens of
+    // thousands of namespaces to match against them.
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<globset::GlobMatcher>>> =
+            Default::default();
     }
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        let matcher = compiled
+            .entry(pattern.to_string())
+            .or_insert_with(|| Glob::new(pattern).ok().map(|g| g.compile_matcher()));
+        match matcher {
+            Some(matcher) => matcher.is_match(value),
+            None => pattern == value,
+        }
+    })
 }
 
 /// Every reserved namespace glob: the configured ones, Argo CD's namespace and the ingress

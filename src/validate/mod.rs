@@ -120,13 +120,35 @@ impl Report {
 
 /// Checks every file of the snapshot: config, each guild (in parallel), then cross-file rules.
 pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
+    validate_trusting(snapshot, schemas, &|_| false)
+}
+
+/// [`validate`], with the guild and tenant files `trusted` names taken as passing the checks
+/// of the file alone (YAML 1.1 traps, schema, the rules about one file): they count in every
+/// rule across files as before. For a change to a commit tenantctl made and found valid, with
+/// the same config, schemas and binary: those checks are a function of the file's bytes and
+/// path, the config and the schemas, so an unchanged file passes them again.
+pub fn validate_trusting(
+    snapshot: &Snapshot,
+    schemas: &Schemas,
+    trusted: &(dyn Fn(&str) -> bool + Sync),
+) -> Report {
     // Symbolic links found while reading (E102): errors, so nothing is rendered or written.
     let mut diagnostics = snapshot.problems.clone();
     let config = check_config(snapshot, schemas, &mut diagnostics);
     let checked: Vec<(Vec<Diagnostic>, Option<Guild>)> = snapshot
         .guilds
         .par_iter()
-        .map(|(_, file)| check_guild(file, schemas, config.as_ref()))
+        .map(|(path, file)| {
+            let known = trusted(path)
+                .then(|| file.parsed.as_ref().ok())
+                .flatten()
+                .and_then(|document| Guild::from_value(&document.value));
+            match known {
+                Some(guild) => (Vec::new(), Some(guild)),
+                None => check_guild(file, schemas, config.as_ref()),
+            }
+        })
         .collect();
     let mut guilds: Vec<(&str, Guild)> = Vec::new();
     for ((path, _), (found, guild)) in snapshot.guilds.iter().zip(checked) {
@@ -139,7 +161,16 @@ pub fn validate(snapshot: &Snapshot, schemas: &Schemas) -> Report {
     let checked: Vec<(Vec<Diagnostic>, Option<Tenant>)> = snapshot
         .tenants
         .par_iter()
-        .map(|(_, file)| check_tenant(file, schemas))
+        .map(|(path, file)| {
+            let known = trusted(path)
+                .then(|| file.parsed.as_ref().ok())
+                .flatten()
+                .and_then(|document| serde_json::from_value::<Tenant>(document.value.clone()).ok());
+            match known {
+                Some(tenant) => (Vec::new(), Some(tenant)),
+                None => check_tenant(file, schemas),
+            }
+        })
         .collect();
     let mut tenants = Vec::new();
     for ((path, file), (found, tenant)) in snapshot.tenants.iter().zip(checked) {

@@ -7,27 +7,9 @@ use std::process::Command;
 
 use serde_json::{Map, Value, json};
 
-use crate::support::{World, require_tool, text};
+use crate::support::{Rng, World, require_tool, text};
 
 const SEED: &str = include_str!("../fixtures/tenant/seed-example.yaml");
-
-/// xorshift64*: a small seeded generator, so every run tests the same files.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const STRINGS: [&str; 18] = [
     "",

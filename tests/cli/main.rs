@@ -18,6 +18,7 @@ mod fence;
 mod fuzz_corpus;
 mod git;
 mod golden;
+mod incremental;
 mod invalid;
 mod judges;
 mod layout;

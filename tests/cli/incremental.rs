@@ -1,0 +1,325 @@
+//! The incremental path of a mutating command (issue 13): on a commit tenantctl made, an
+//! operation renders only the overlays its change touches and trusts the unchanged files' own
+//! checks. Its verdicts and its writes must be exactly those of a whole validate and render, so
+//! this drives 200 random edit sequences (guilds and tenants created, changed, deleted, and
+//! hostile ones: taken IDs, namespaces and domains, unknown tiers and types, broken YAML,
+//! several files at once) through both and through a full `validate`, in process.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use tenantctl::apply::{self, Wanted};
+use tenantctl::load::Snapshot;
+use tenantctl::operation::desired_state;
+use tenantctl::source::Disk;
+use tenantctl::validate::{self, Schemas};
+use tenantctl::{Diagnostic, Error};
+
+use crate::support::{Rng, World, ok};
+
+type Change = BTreeMap<String, Option<String>>;
+
+fn guild_file(id: &str, tier: &str, cpu_limit: Option<&str>) -> String {
+    let mut text = format!("guild_id: \"{id}\"\ntier: \"{tier}\"\n");
+    if let Some(limit) = cpu_limit {
+        text += &format!("backend_cpu_limit: \"{limit}\"\n");
+    }
+    text
+}
+
+fn tenant_file(id: &str, kind: &str, environment: Option<&str>, domain: Option<&str>) -> String {
+    let mut text = format!(
+        "apiVersion: shop.pilab.hu/v1alpha1\nkind: Tenant\nmetadata:\n  name: {id}\n  namespace: default\nspec:\n  tenantId: \"{id}\"\n  tenantType: \"{kind}\"\n  imageTag: \"v1.2.3\"\n  active: true\n  services:\n    - \"api\"\n"
+    );
+    if let Some(environment) = environment {
+        text += &format!("  environment: \"{environment}\"\n");
+    }
+    if let Some(domain) = domain {
+        text += &format!("  customDomain: \"{domain}\"\n");
+    }
+    text
+}
+
+/// One random edit of the repo as `snapshot` holds it: what an operation, or a teammate's
+/// hand, could change in one commit.
+fn random_change(rng: &mut Rng, snapshot: &Snapshot) -> Change {
+    let guilds: Vec<&String> = snapshot.guilds.keys().collect();
+    let tenants: Vec<&String> = snapshot.tenants.keys().collect();
+    let existing_guild_ids: Vec<String> = guilds
+        .iter()
+        .map(|p| {
+            p.trim_start_matches("guilds/guild-")
+                .trim_end_matches(".yaml")
+                .to_string()
+        })
+        .collect();
+    let existing_tenant_ids: Vec<String> = tenants
+        .iter()
+        .map(|p| {
+            p.trim_start_matches("tenants/")
+                .trim_end_matches(".yaml")
+                .to_string()
+        })
+        .collect();
+    let new_guild_id = format!("{}", 100_000 + rng.below(900_000));
+    // A small pool, so that tenants meet: the same ID, environment or domain.
+    let new_tenant_id = format!(
+        "{}-{}",
+        rng.pick(&["shop", "shop-a", "cafe"]),
+        rng.below(12)
+    );
+    let tier = *rng.pick(&["free", "free", "pro", "gold"]);
+    let kind = *rng.pick(&["production", "staging", "development", "production", "qa"]);
+    let environment = *rng.pick(&[None, None, Some("a"), Some("prod"), Some("Bad_Env")]);
+    let domain = *rng.pick(&[
+        None,
+        None,
+        Some("shop.example.com"),
+        Some("cafe.example.com"),
+    ]);
+    let cpu = *rng.pick(&[None, Some("300m"), Some("2"), Some("lots")]);
+    let mut change = Change::new();
+    match rng.below(10) {
+        0 | 1 => {
+            change.insert(
+                format!("guilds/guild-{new_guild_id}.yaml"),
+                Some(guild_file(&new_guild_id, tier, cpu)),
+            );
+        }
+        2 if !guilds.is_empty() => {
+            let path = rng.pick(&guilds);
+            let id = path
+                .trim_start_matches("guilds/guild-")
+                .trim_end_matches(".yaml");
+            change.insert(path.to_string(), Some(guild_file(id, tier, cpu)));
+        }
+        3 if !guilds.is_empty() => {
+            change.insert(rng.pick(&guilds).to_string(), None);
+        }
+        4 if !existing_guild_ids.is_empty() => {
+            // A second file claiming a guild that has one (by hand: a copied file).
+            let taken = rng.pick(&existing_guild_ids);
+            change.insert(
+                format!("guilds/guild-{new_guild_id}.yaml"),
+                Some(guild_file(taken, tier, None)),
+            );
+        }
+        5 | 6 => {
+            change.insert(
+                format!("tenants/{new_tenant_id}.yaml"),
+                Some(tenant_file(&new_tenant_id, kind, environment, domain)),
+            );
+        }
+        7 if !tenants.is_empty() => {
+            let path = rng.pick(&tenants);
+            let id = path
+                .trim_start_matches("tenants/")
+                .trim_end_matches(".yaml");
+            let claimed = if rng.below(4) == 0 && !existing_tenant_ids.is_empty() {
+                // A tenantId already used by another file.
+                rng.pick(&existing_tenant_ids).clone()
+            } else {
+                id.to_string()
+            };
+            change.insert(
+                path.to_string(),
+                Some(tenant_file(&claimed, kind, environment, domain)),
+            );
+        }
+        8 if !tenants.is_empty() => {
+            change.insert(rng.pick(&tenants).to_string(), None);
+        }
+        _ => {
+            // Several files in one commit, one of them perhaps not YAML at all.
+            change.insert(
+                format!("guilds/guild-{new_guild_id}.yaml"),
+                Some(guild_file(&new_guild_id, tier, None)),
+            );
+            let text = if rng.below(3) == 0 {
+                "spec: [unclosed\n".to_string()
+            } else {
+                tenant_file(&new_tenant_id, kind, None, domain)
+            };
+            change.insert(format!("tenants/{new_tenant_id}.yaml"), Some(text));
+            if let Some(path) = guilds.first().filter(|_| rng.below(2) == 0) {
+                change.insert(path.to_string(), None);
+            }
+        }
+    }
+    change
+}
+
+/// What a plan writes: every wanted path whose file does not hold its text already.
+fn writes(wanted: &Wanted, unchanged: &BTreeSet<String>) -> Wanted {
+    wanted
+        .iter()
+        .filter(|(path, _)| !unchanged.contains(*path))
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect()
+}
+
+type Found = (String, usize, usize, &'static str, String);
+
+/// The errors among `diagnostics`, as (file, line, column, code, message), sorted.
+fn errors(diagnostics: &[Diagnostic]) -> Vec<Found> {
+    let mut found: Vec<Found> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let file = d.file.display().to_string();
+            (file, d.line, d.column, d.code, d.message.clone())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The errors of a refusal.
+fn errors_of(error: &Error) -> Vec<Found> {
+    match error {
+        Error::Invalid(found) => errors(found),
+        other => panic!("not a validation refusal: {other}"),
+    }
+}
+
+fn step(root: &Path, schemas: &Schemas, change: &Change, context: &str) -> bool {
+    let snapshot = Snapshot::load(root).unwrap();
+    let disk = Disk::new(root);
+    let incremental = desired_state(&disk, &snapshot, change, true);
+    let whole = desired_state(&disk, &snapshot, change, false);
+    let full = validate::validate(&snapshot.with_changes(change), schemas);
+    let full_errors = errors(&full.diagnostics);
+    match (incremental, whole) {
+        (Ok((wanted, notes, unchanged)), Ok((whole_wanted, whole_notes, whole_unchanged))) => {
+            assert!(
+                full_errors.is_empty(),
+                "{context}: the incremental path accepted what validate refuses: {full_errors:#?}"
+            );
+            assert_eq!(
+                writes(&wanted, &unchanged),
+                writes(&whole_wanted, &whole_unchanged),
+                "{context}: the incremental path writes other files than the whole render"
+            );
+            assert_eq!(notes, whole_notes, "{context}");
+            let plan = apply::plan_knowing(root, &wanted, &unchanged).unwrap();
+            apply::apply(root, &plan).unwrap();
+            true
+        }
+        (Err(incremental), Err(whole)) => {
+            let mine = errors_of(&incremental);
+            let theirs = errors_of(&whole);
+            assert_eq!(
+                mine, theirs,
+                "{context}: the incremental path refuses differently from the whole one"
+            );
+            assert_eq!(
+                mine, full_errors,
+                "{context}: the incremental path's errors differ from a full validate's"
+            );
+            false
+        }
+        (incremental, whole) => panic!(
+            "{context}: the incremental path {} but the whole one {}",
+            if incremental.is_ok() {
+                "accepted"
+            } else {
+                "refused"
+            },
+            if whole.is_ok() { "accepted" } else { "refused" },
+        ),
+    }
+}
+
+#[test]
+fn incremental_verdicts_equal_a_full_validate_over_200_random_edit_sequences() {
+    let world = World::new();
+    world.platform_with_remote();
+    let root = world.platform();
+    // The starting repo is current: its generated files are what its inputs render to.
+    ok(&world.tenantctl(&["render"]));
+    let schemas = Schemas::load(&root).unwrap();
+    let (mut accepted, mut refused) = (0, 0);
+    for sequence in 0..200u64 {
+        let mut rng =
+            Rng(0x9E37_79B9_7F4A_7C15 ^ (sequence + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        for edit in 0..4 {
+            let snapshot = Snapshot::load(&root).unwrap();
+            let change = random_change(&mut rng, &snapshot);
+            let context = format!("sequence {sequence}, edit {edit}: {change:?}");
+            if step(&root, &schemas, &change, &context) {
+                accepted += 1;
+            } else {
+                refused += 1;
+            }
+        }
+    }
+    // Both kinds of verdict were exercised many times, not only one.
+    assert!(
+        accepted >= 200 && refused >= 150,
+        "accepted {accepted}, refused {refused}"
+    );
+    // After every accepted edit the repo is still current, as a whole render sees it.
+    ok(&world.tenantctl(&["render", "--check"]));
+    ok(&world.tenantctl(&["validate"]));
+}
+
+fn tree_of(world: &World, dir: &Path, rev: &str) -> String {
+    let out = world.git_in(dir, &["rev-parse", &format!("{rev}^{{tree}}")]);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn create_on_a_commit_tenantctl_made_commits_the_tree_a_whole_render_commits() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "pro"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-1", "--type", "staging"]));
+    let record = world.platform().join(".git/tenantctl-verified-trees");
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    assert!(
+        recorded.contains(&tree_of(&world, &world.platform(), "HEAD")),
+        "the commit tenantctl made is recorded: {recorded}"
+    );
+    // A second clone of the same commit without the record renders everything.
+    let other = world.path().join("other");
+    world.git_in(
+        world.path(),
+        &[
+            "clone",
+            "-q",
+            &world.remote().display().to_string(),
+            "other",
+        ],
+    );
+    assert!(!other.join(".git/tenantctl-verified-trees").exists());
+    for dir in [world.platform(), other.clone()] {
+        ok(&world.tenantctl_in(&dir, &["create-guild", "2", "--tier", "free", "--no-push"]));
+        ok(&world.tenantctl_in(&dir, &["update-guild", "1", "--tier", "free", "--no-push"]));
+        ok(&world.tenantctl_in(&dir, &["delete-tenant", "shop-1", "--yes", "--no-push"]));
+    }
+    assert_eq!(
+        tree_of(&world, &world.platform(), "HEAD"),
+        tree_of(&world, &other, "HEAD"),
+        "the incremental and the whole path commit the same tree"
+    );
+    ok(&world.tenantctl(&["render", "--check"]));
+}
+
+#[test]
+fn a_commit_made_by_hand_is_not_trusted_to_be_current() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    // A teammate commits a hand edit of a generated file: the tree is not one tenantctl made.
+    let overlay = "kustomize/guilds/guild-1/kustomization.yaml";
+    let edited = world.read(overlay) + "# edited by hand\n";
+    world.write(overlay, &edited);
+    world.git(&["commit", "-qam", "hand edit"]);
+    let out = ok(&world.tenantctl(&["create-guild", "2", "--tier", "free", "--no-push"]));
+    assert!(
+        out.contains(&format!("updated {overlay}")),
+        "the next command renders the whole repo and repairs the edit: {out}"
+    );
+    assert!(!world.read(overlay).contains("edited by hand"));
+    ok(&world.tenantctl(&["render", "--check"]));
+}
