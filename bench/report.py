@@ -74,6 +74,14 @@ def main():
       "that the rendered files are current and, in the git repo, that the files are committed. "
       "`cat` is the floor: reading the same files. `cp -r` copies the rendered overlays that "
       "`tenantctl render` writes.")
+    w("- caches: in the git repo, `validate`, `render` and `render --check` find an overlay whose "
+      "inputs are unchanged current without rendering it, when its files still have the blob ids "
+      "`.git/tenantctl-render-memo` recorded (the setup's render and validate wrote it); the "
+      "\"no render memo\" row removes it first, as in a fresh clone. The guild-only copy and the "
+      "first render have no `.git`, so no memo. create-guild and create-tenant build on a commit "
+      "tenantctl made (`.git/tenantctl-verified-trees`) and render only the overlays they touch; "
+      "the \"after a commit made by hand\" row runs right after a hand-made commit, so it renders "
+      "and checks the whole repo.")
     w("")
 
     for n in sorted({key[0] for key in cells}):

@@ -5,7 +5,8 @@
 # a config repo with `tenantctl init` against a local bare remote, writes N guild files and N tenant
 # files with bench/gen.py, renders, commits and pushes, checks that `tenantctl validate` passes,
 # then runs each measurement BENCH_RUNS times (default 5), the tools of one comparison interleaved:
-#   validate    tenantctl validate  vs  ajv-cli, check-jsonschema, cat of the same files
+#   validate    tenantctl validate (with and without its render memo)  vs  ajv-cli,
+#               check-jsonschema, cat of the same files
 #   render      first render (no overlays yet), no-op render, render --check  vs  cp -r of the tree
 #   kustomize   kubectl kustomize of one rendered guild overlay  vs  a hand-written strategic-merge
 #               overlay of the same guild (bench/smp-overlay/), checked to build the same objects
@@ -224,6 +225,10 @@ bench_size() {
 
     measure "$n" "validate guilds + tenants" "tenantctl validate" subject "$run" "$repo" \
       "$TENANTCTL" validate
+    # Without the render memo (.git/tenantctl-render-memo): every overlay rendered, as in a
+    # fresh CI clone.
+    measure "$n" "validate guilds + tenants" "tenantctl validate (no render memo: a fresh clone)" subject "$run" "$repo" \
+      bash -c "rm -f .git/tenantctl-render-memo && $TENANTCTL validate"
     measure "$n" "validate guilds + tenants" "ajv-cli" ref "$run" "$repo" bash -c \
       "$AJV validate --spec=draft2020 -c ajv-formats -s schemas/guild.schema.json -d '$guild_glob' && $AJV validate --spec=draft2020 -c ajv-formats -s schemas/tenant.schema.json -d '$tenant_glob'"
     ((run == 1)) && expect_count ajv-cli "$((2 * n))" "$(grep -c ' valid$' "$log")"

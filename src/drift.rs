@@ -67,13 +67,17 @@ pub fn drift_of_repo(root: &Path, snapshot: &crate::load::Snapshot) -> Result<Pl
 pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) -> Result<Drift> {
     let desired = match scope {
         Scope::All => {
-            let desired = render::render(model, templates)?;
+            let (desired, current) = render_all(root, model, templates)?;
             let argocd = desired
                 .range(format!("{}/", crate::apps::ARGOCD_DIR)..)
                 .take_while(|(path, _)| path.starts_with(&format!("{}/", crate::apps::ARGOCD_DIR)))
                 .map(|(path, text)| (path.clone(), text.clone()))
                 .collect();
-            let generated = apply::generated_state(&Disk::new(root), desired)?;
+            let dirs = apply::GENERATED_DIRS.map(String::from);
+            let generated =
+                apply::generated_state_under(&Disk::new(root), desired, &dirs, &current.paths)?;
+            // Only now: what was rendered passed the checks every generated file must pass.
+            current.save();
             let plan = apply::plan_knowing(root, &generated.wanted, &generated.unchanged)?;
             return Ok(Drift {
                 plan,
@@ -107,4 +111,85 @@ pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) ->
         diagnostics: Vec::new(),
         argocd: Vec::new(),
     })
+}
+
+/// Overlays found current without rendering them (see [`render::memo`]): their paths, and the
+/// memo to save once the rendered rest has passed the checks.
+struct Current {
+    paths: std::collections::BTreeSet<String>,
+    #[cfg(feature = "git")]
+    memo: render::memo::Memo,
+}
+
+impl Current {
+    fn save(self) {
+        #[cfg(feature = "git")]
+        self.memo.save();
+    }
+}
+
+/// Every generated file `model` renders to, except the overlays whose files on disk are what
+/// the memo says their inputs render to: those are left out of the files and named in
+/// [`Current::paths`].
+#[cfg(feature = "git")]
+fn render_all(
+    root: &Path,
+    model: &Model,
+    templates: &Templates,
+) -> Result<(render::Files, Current)> {
+    use rayon::prelude::*;
+
+    use crate::render::memo::{Memo, blob_id};
+    use crate::secret::Owner;
+    use crate::source::{Fetched, Source as _};
+
+    let memo = Memo::open(root, model, templates);
+    let disk = Disk::new(root);
+    let owners: Vec<Owner> = model
+        .guilds
+        .keys()
+        .map(|id| Owner::guild(id))
+        .chain(model.tenants.keys().map(|id| Owner::tenant(id)))
+        .collect();
+    let on_disk = |path: &str, id: &git2::Oid| matches!(disk.fetch(path), Ok(Fetched::File(bytes)) if blob_id(&bytes) == *id);
+    // Per overlay: the paths of one found current, or what it renders to.
+    let found: Vec<std::result::Result<Vec<String>, render::Files>> = owners
+        .par_iter()
+        .map(|owner| {
+            let key = memo.key(model, owner);
+            if let Some(files) = memo.lookup(&key)
+                && files.iter().all(|(path, id)| on_disk(path, id))
+            {
+                memo.remember(key, files.to_vec());
+                return Ok(Ok(files.iter().map(|(path, _)| path.clone()).collect()));
+            }
+            let files = render::render_owner(model, templates, owner)?;
+            let ids = files
+                .iter()
+                .map(|(path, text)| (path.clone(), blob_id(text.as_bytes())))
+                .collect();
+            memo.remember(key, ids);
+            Ok(Err(files))
+        })
+        .collect::<Result<_>>()?;
+    let mut desired = render::render_repo_files(model, templates)?;
+    let mut paths = std::collections::BTreeSet::new();
+    for overlay in found {
+        match overlay {
+            Ok(current) => paths.extend(current),
+            Err(files) => desired.extend(files),
+        }
+    }
+    Ok((desired, Current { paths, memo }))
+}
+
+/// Without git there is no memo: everything is rendered.
+#[cfg(not(feature = "git"))]
+fn render_all(
+    _root: &Path,
+    model: &Model,
+    templates: &Templates,
+) -> Result<(render::Files, Current)> {
+    let paths = std::collections::BTreeSet::new();
+    Ok((render::render(model, templates)?, Current { paths }))
 }

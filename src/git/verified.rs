@@ -56,23 +56,10 @@ impl GitRepo {
 
     fn verified_line(&self, commit: Oid) -> Option<String> {
         let tree = self.repo.find_commit(commit).ok()?.tree_id();
-        Some(format!("{} {tree} {}", build_key()?, self.prefix))
+        Some(format!(
+            "{} {tree} {}",
+            crate::render::memo::build_key(),
+            self.prefix
+        ))
     }
-}
-
-/// Which binary this is: version, the commit it was built from, and the executable's size and
-/// modification time (a local rebuild from a changed work tree keeps the commit id).
-fn build_key() -> Option<String> {
-    use std::os::unix::fs::MetadataExt as _;
-    let exe = std::env::current_exe().ok()?;
-    let meta = std::fs::metadata(exe).ok()?;
-    let key = format!(
-        "{}-{}-{}-{}.{}",
-        env!("CARGO_PKG_VERSION"),
-        env!("TENANTCTL_COMMIT"),
-        meta.size(),
-        meta.mtime(),
-        meta.mtime_nsec()
-    );
-    Some(key.replace(' ', "_"))
 }

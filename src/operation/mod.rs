@@ -129,7 +129,7 @@ pub fn desired_state(
                         .map(|id| crate::secret::Owner::tenant(id).overlay_dir()),
                 )
                 .collect();
-            apply::generated_state_under(source, desired, &dirs)?
+            apply::generated_state_under(source, desired, &dirs, &BTreeSet::new())?
         }
         None => apply::generated_state(source, render::render(&model, &templates)?)?,
     };

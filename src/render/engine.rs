@@ -19,6 +19,9 @@ pub struct Templates {
     generated: BTreeSet<&'static str>,
     /// The tenant schema's text: the CRD is derived from it.
     tenant_schema: String,
+    /// Every template's name and text and the tenant schema, in the order added: what the
+    /// output depends on besides the model (render::memo keys on it).
+    sources: Vec<u8>,
 }
 
 impl Templates {
@@ -33,6 +36,7 @@ impl Templates {
         let mut templates = Templates {
             env: environment(),
             generated: BTreeSet::new(),
+            sources: tenant_schema.as_bytes().to_vec(),
             tenant_schema,
         };
         for file in embedded::render_templates() {
@@ -48,6 +52,7 @@ impl Templates {
         let mut templates = Templates {
             env: environment(),
             generated: BTreeSet::new(),
+            sources: tenant_schema.as_bytes().to_vec(),
             tenant_schema,
         };
         for file in files {
@@ -57,12 +62,20 @@ impl Templates {
     }
 
     fn add(&mut self, name: &'static str, text: String) -> Result<()> {
+        for part in [name.as_bytes(), &[0], text.as_bytes(), &[0]] {
+            self.sources.extend_from_slice(part);
+        }
         if embedded::render_templates().iter().any(|f| f.path == name) {
             self.generated.insert(name);
         }
         self.env
             .add_template_owned(name, text)
             .map_err(|e| template_error(name, &e))
+    }
+
+    /// Every template's name and text and the tenant schema: equal bytes, equal output.
+    pub fn sources(&self) -> &[u8] {
+        &self.sources
     }
 
     /// The tenant schema's text, for deriving the CRD.

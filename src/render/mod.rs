@@ -7,6 +7,8 @@
 pub mod crd;
 pub mod engine;
 pub mod guild;
+#[cfg(feature = "git")]
+pub mod memo;
 pub mod monitoring;
 pub mod project;
 pub mod scaffold;
@@ -86,16 +88,62 @@ pub fn render_overlays(
     templates: &Templates,
     overlays: Overlays,
 ) -> crate::error::Result<Files> {
-    let only = overlays;
-    let mut files = Files::new();
-    // Overlays on every core: each is a pure function of the model, and the map orders them.
-    let overlays: Vec<Vec<(String, String)>> = model
+    let mut files = render_repo_files(model, templates)?;
+    let owners: Vec<crate::secret::Owner> = model
         .guilds
+        .keys()
+        .map(|id| crate::secret::Owner::guild(id))
+        .chain(
+            model
+                .tenants
+                .keys()
+                .map(|id| crate::secret::Owner::tenant(id)),
+        )
+        .filter(|owner| overlays.owner(owner))
+        .collect();
+    // Overlays on every core: each is a pure function of the model, and the map orders them.
+    let rendered: Vec<Files> = owners
         .par_iter()
-        .filter(|(id, _)| only.guild(id))
-        .map(|(_, guild)| guild::render_overlay(model, guild, templates))
+        .map(|owner| render_owner(model, templates, owner))
         .collect::<crate::error::Result<_>>()?;
-    files.extend(overlays.into_iter().flatten());
+    files.extend(rendered.into_iter().flatten());
+    Ok(files)
+}
+
+/// The overlay of one guild or tenant of `model`, with the files that deploy its secrets: a
+/// function of the config, its own file and its own secret files only.
+pub fn render_owner(
+    model: &Model,
+    templates: &Templates,
+    owner: &crate::secret::Owner,
+) -> crate::error::Result<Files> {
+    use crate::secret::OwnerKind;
+    let mut files: Files = match owner.kind {
+        OwnerKind::Guild => match model.guilds.get(&owner.id) {
+            Some(guild) => guild::render_overlay(model, guild, templates)?
+                .into_iter()
+                .collect(),
+            None => Files::new(),
+        },
+        OwnerKind::Tenant => match model.tenants.get(&owner.id) {
+            Some(tenant) => tenant::render_overlay_with_secrets(
+                &model.config.tenants,
+                tenant,
+                &crate::secret::overlay_refs(owner, &model.secrets),
+                Some(&model.config.monitoring),
+                templates,
+            )?,
+            None => Files::new(),
+        },
+    };
+    crate::secret::render_overlay_files(model, &mut files, &|o| o == owner)?;
+    Ok(files)
+}
+
+/// The files that describe the whole repo: the ApplicationSets, the AppProjects, their
+/// kustomization and the tenant CRD.
+pub fn render_repo_files(model: &Model, templates: &Templates) -> crate::error::Result<Files> {
+    let mut files = Files::new();
     let projects = &model.config.argocd.projects;
     let text = templates.render(
         templates.application_set(),
@@ -122,23 +170,6 @@ pub fn render_overlays(
     files.insert(APP_PROJECTS_PATH.to_string(), text);
     let text = templates.render(crate::embedded::ARGOCD_KUSTOMIZATION.path, json!({}))?;
     files.insert(ARGOCD_KUSTOMIZATION_PATH.to_string(), text);
-    let overlays: Vec<Files> = model
-        .tenants
-        .par_iter()
-        .filter(|(id, _)| only.tenant(id))
-        .map(|(_, tenant)| {
-            let owner = crate::secret::Owner::tenant(&tenant.spec.tenant_id);
-            tenant::render_overlay_with_secrets(
-                &model.config.tenants,
-                tenant,
-                &crate::secret::overlay_refs(&owner, &model.secrets),
-                Some(&model.config.monitoring),
-                templates,
-            )
-        })
-        .collect::<crate::error::Result<_>>()?;
-    files.extend(overlays.into_iter().flatten());
-    crate::secret::render_overlay_files(model, &mut files, &|owner| only.owner(owner))?;
     let context = json!({
         "argocd": model.config.argocd,
         "clusters": !model.config.clusters.is_empty(),

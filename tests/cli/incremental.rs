@@ -3,7 +3,9 @@
 //! checks. Its verdicts and its writes must be exactly those of a whole validate and render, so
 //! this drives 200 random edit sequences (guilds and tenants created, changed, deleted, and
 //! hostile ones: taken IDs, namespaces and domains, unknown tiers and types, broken YAML,
-//! several files at once) through both and through a full `validate`, in process.
+//! several files at once) through both and through a full `validate`, in process. Between
+//! sequences, generated files are edited by hand now and then, and the drift the render memo
+//! finds must be the drift a whole render finds.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,7 +17,7 @@ use tenantctl::source::Disk;
 use tenantctl::validate::{self, Schemas};
 use tenantctl::{Diagnostic, Error};
 
-use crate::support::{Rng, World, ok};
+use crate::support::{Rng, World, fails_with, ok};
 
 type Change = BTreeMap<String, Option<String>>;
 
@@ -182,6 +184,52 @@ fn errors_of(error: &Error) -> Vec<Found> {
     }
 }
 
+/// Changes one generated file the way a hand would: appends a line, drops its header, or
+/// removes it. Which file it was.
+fn edit_a_generated_file(rng: &mut Rng, root: &Path) -> Option<std::path::PathBuf> {
+    let files: Vec<_> = walkdir::WalkDir::new(root.join("kustomize"))
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.components()
+                .any(|c| c.as_os_str() == "guilds" || c.as_os_str() == "tenants")
+        })
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let file = rng.pick(&files).clone();
+    let text = std::fs::read_to_string(&file).unwrap();
+    match rng.below(3) {
+        0 => std::fs::write(&file, text + "# edited by hand\n").unwrap(),
+        1 => std::fs::write(&file, text.split_once('\n').map_or("", |(_, rest)| rest)).unwrap(),
+        _ => std::fs::remove_file(&file).unwrap(),
+    }
+    Some(file)
+}
+
+/// What `validate` and `render --check` see: the plan's changes and every finding, as text.
+fn drift_of(root: &Path) -> (Vec<String>, Vec<String>) {
+    let snapshot = Snapshot::load(root).unwrap();
+    let model = validate::validate(&snapshot, &Schemas::load(root).unwrap())
+        .into_model()
+        .unwrap();
+    let templates = tenantctl::render::Templates::load(root).unwrap();
+    let drift =
+        tenantctl::drift::drift(root, &model, &templates, tenantctl::drift::Scope::All).unwrap();
+    let changes = drift
+        .plan
+        .changes
+        .iter()
+        .map(|c| format!("{} {:?} -> {:?}", c.path, c.old, c.new))
+        .collect();
+    let found = drift.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+    (changes, found)
+}
+
 fn step(root: &Path, schemas: &Schemas, change: &Change, context: &str) -> bool {
     let snapshot = Snapshot::load(root).unwrap();
     let disk = Disk::new(root);
@@ -238,7 +286,7 @@ fn incremental_verdicts_equal_a_full_validate_over_200_random_edit_sequences() {
     // The starting repo is current: its generated files are what its inputs render to.
     ok(&world.tenantctl(&["render"]));
     let schemas = Schemas::load(&root).unwrap();
-    let (mut accepted, mut refused) = (0, 0);
+    let (mut accepted, mut refused, mut stale) = (0, 0, 0);
     for sequence in 0..200u64 {
         let mut rng =
             Rng(0x9E37_79B9_7F4A_7C15 ^ (sequence + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
@@ -252,12 +300,36 @@ fn incremental_verdicts_equal_a_full_validate_over_200_random_edit_sequences() {
                 refused += 1;
             }
         }
+        // A teammate's hand in a generated file now and then: the overlays found current by
+        // the render memo must be exactly those a whole render finds current.
+        let edited = if rng.below(3) == 0 {
+            edit_a_generated_file(&mut rng, &root)
+        } else {
+            None
+        };
+        let context = format!("sequence {sequence}: drift");
+        let remembered = drift_of(&root);
+        std::fs::remove_file(root.join(".git/tenantctl-render-memo")).unwrap();
+        assert_eq!(
+            remembered,
+            drift_of(&root),
+            "{context}: the memo changed the answer"
+        );
+        // Repaired, so the next sequence starts from a current repo again (a file without
+        // tenantctl's header is one it would not overwrite: the hand that made it removes it).
+        if let Some(file) = edited {
+            stale += 1;
+            let _ = std::fs::remove_file(file);
+        }
+        let plan = tenantctl::drift::drift_of_repo(&root, &Snapshot::load(&root).unwrap()).unwrap();
+        apply::apply(&root, &plan).unwrap();
     }
     // Both kinds of verdict were exercised many times, not only one.
     assert!(
         accepted >= 200 && refused >= 150,
         "accepted {accepted}, refused {refused}"
     );
+    assert!(stale >= 20, "hand edits of generated files: {stale}");
     // After every accepted edit the repo is still current, as a whole render sees it.
     ok(&world.tenantctl(&["render", "--check"]));
     ok(&world.tenantctl(&["validate"]));
@@ -322,4 +394,45 @@ fn a_commit_made_by_hand_is_not_trusted_to_be_current() {
     );
     assert!(!world.read(overlay).contains("edited by hand"));
     ok(&world.tenantctl(&["render", "--check"]));
+}
+
+#[test]
+fn validate_with_the_render_memo_warm_still_finds_a_hand_edit_and_a_template_change() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-tenant", "shop-1", "--type", "staging"]));
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "pro"]));
+    ok(&world.tenantctl(&["validate"]));
+    let memo = world.platform().join(".git/tenantctl-render-memo");
+    assert!(
+        memo.exists(),
+        "validate remembers what the overlays render to"
+    );
+    let resources = "kustomize/tenants/shop-1/resources.yaml";
+    let original = world.read(resources);
+    world.write(resources, &(original.clone() + "# edited by hand\n"));
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains(&format!(
+            "{resources}:1:1: error[E400]: generated file is out of date"
+        )),
+        "{out}"
+    );
+    world.write(resources, &original);
+    ok(&world.tenantctl(&["validate"]));
+    // A repo's own copy of a template changes what every guild overlay renders to.
+    let template = "templates/guild-isolation.yaml.j2";
+    let text = world.read(template);
+    world.write(template, &text.replacen("\n", "\n# a new comment\n", 1));
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains("kustomize/guilds/guild-1/isolation.yaml:1:1: error[E400]"),
+        "{out}"
+    );
+    // A memo that is not one is read as none.
+    world.write(template, &text);
+    std::fs::write(&memo, "not a memo\n\u{0}\u{ff}").unwrap();
+    ok(&world.tenantctl(&["validate"]));
+    world.write(resources, "");
+    fails_with(&world.tenantctl(&["validate"]), 1);
 }
