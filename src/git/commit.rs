@@ -240,19 +240,7 @@ impl GitRepo {
         message: &str,
         options: &CommitOptions,
     ) -> Result<Oid> {
-        let mut index = Index::new()?;
-        if let Some(base) = base {
-            index.read_tree(&self.repo.find_commit(base)?.tree()?)?;
-        }
-        for (path, blob) in &changes.blobs {
-            match blob {
-                Some((id, mode)) => index.add(&index_entry(path, *id, *mode))?,
-                None => {
-                    let _ = index.remove_path(Path::new(path));
-                }
-            }
-        }
-        let tree = index.write_tree_to(&self.repo)?;
+        let tree = self.updated_tree(base, changes)?;
 
         let scratch = self.scratch_dir();
         std::fs::create_dir_all(&scratch)
@@ -262,12 +250,17 @@ impl GitRepo {
             .with_context(|| format!("writing {}", message_file.display()))?;
         let index_file = scratch.join("index");
         let _ = std::fs::remove_file(&index_file);
-        let mut hook_index = Index::open(&index_file)?;
-        hook_index.read_tree(&self.repo.find_tree(tree)?)?;
-        hook_index.write()?;
+        let hooks = self.has_commit_hooks(options);
+        if hooks {
+            // What `git diff --cached` shows a hook: the commit's tree. Written only for hooks:
+            // at 100,000 guilds it is a million entries.
+            let mut hook_index = Index::open(&index_file)?;
+            hook_index.read_tree(&self.repo.find_tree(tree)?)?;
+            hook_index.write()?;
+        }
 
         // The hooks read the committed files from the work tree, as under `git commit`.
-        let staged = if self.has_commit_hooks(options) {
+        let staged = if hooks {
             let files: Vec<(String, Option<String>)> = changes
                 .plan
                 .changes
@@ -289,6 +282,40 @@ impl GitRepo {
         let _ = std::fs::remove_file(&index_file);
         let _ = std::fs::remove_file(&message_file);
         result
+    }
+
+    /// The base commit's tree with `changes` made: only the trees on the changed paths are
+    /// rewritten (a first commit is built from an empty index).
+    fn updated_tree(&self, base: Option<Oid>, changes: &TreePlan) -> Result<Oid> {
+        let Some(base) = base else {
+            let mut index = Index::new()?;
+            for (path, blob) in &changes.blobs {
+                if let Some((id, mode)) = blob {
+                    index.add(&index_entry(path, *id, *mode))?;
+                }
+            }
+            return Ok(index.write_tree_to(&self.repo)?);
+        };
+        let baseline = self.repo.find_commit(base)?.tree()?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, blob) in &changes.blobs {
+            match blob {
+                Some((id, mode)) => {
+                    let mode = match mode {
+                        0o100755 => git2::FileMode::BlobExecutable,
+                        0o120000 => git2::FileMode::Link,
+                        _ => git2::FileMode::Blob,
+                    };
+                    update.upsert(path, *id, mode);
+                }
+                // A path the base does not have is already as wanted.
+                None if baseline.get_path(Path::new(path)).is_ok() => {
+                    update.remove(path);
+                }
+                None => {}
+            }
+        }
+        Ok(update.create_updated(&self.repo, &baseline)?)
     }
 
     fn hooks_and_commit(

@@ -320,12 +320,17 @@ impl GitRepo {
     }
 
     /// Config-repo paths with uncommitted changes under any of `prefixes` (or equal to one).
+    /// Only the paths under `prefixes` are looked at (git's pathspecs): the rest of a large
+    /// repo costs nothing.
     pub fn dirty_paths(&self, prefixes: &[&str]) -> Result<Vec<String>> {
         let mut options = git2::StatusOptions::new();
         options
             .include_untracked(true)
             .recurse_untracked_dirs(true)
             .include_ignored(false);
+        for prefix in prefixes {
+            options.pathspec(format!("{}{prefix}", self.prefix));
+        }
         let statuses = self.repo.statuses(Some(&mut options))?;
         let mut dirty = Vec::new();
         for entry in statuses.iter() {

@@ -73,15 +73,36 @@ impl Outcome {
 const BUSY_ATTEMPTS: u32 = 6;
 
 /// Inputs whose uncommitted edits are left out of a commit (it is rendered from the commit).
-const INPUTS: [&str; 7] = [
+/// `kustomize/` counts without the folders tenantctl generates (added by [`inputs`]): a hand
+/// edit there is drift `validate` reports, and at 100,000 guilds and tenants they hold a
+/// million files that `git status` would look at for every command.
+const INPUTS: [&str; 6] = [
     CONFIG_FILE,
     crate::secret::SECRETS_DIR,
     "templates",
     "schemas",
     GUILDS_DIR,
     TENANTS_DIR,
-    KUSTOMIZE_DIR,
 ];
+
+/// [`INPUTS`] and what `kustomize/` holds besides the generated folders (the tier overlays).
+fn inputs(root: &Path) -> Vec<String> {
+    let generated = [
+        crate::render::GUILD_OVERLAYS_DIR,
+        crate::render::tenant::TENANT_OVERLAYS_DIR,
+        crate::apps::ARGOCD_DIR,
+    ];
+    let mut inputs: Vec<String> = INPUTS.iter().map(|p| p.to_string()).collect();
+    if let Ok(entries) = std::fs::read_dir(root.join(KUSTOMIZE_DIR)) {
+        for entry in entries.flatten() {
+            let path = format!("{KUSTOMIZE_DIR}/{}", entry.file_name().to_string_lossy());
+            if !generated.contains(&path.as_str()) {
+                inputs.push(path);
+            }
+        }
+    }
+    inputs
+}
 
 /// Runs an operation through validate -> render -> commit -> push (see the module docs).
 pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<Outcome> {
@@ -172,7 +193,7 @@ pub fn execute(root: &Path, operation: &dyn Operation, steps: Steps) -> Result<O
         if attempt == 1 {
             let ours = tree_plan.plan.paths();
             let left_out: Vec<String> = git
-                .dirty_paths(&INPUTS)?
+                .dirty_paths(&inputs(root).iter().map(String::as_str).collect::<Vec<_>>())?
                 .into_iter()
                 .filter(|p| !ours.contains(p))
                 .collect();

@@ -243,6 +243,25 @@ fn an_uncommitted_config_edit_stays_out_of_the_commit_and_the_remote_renders_to_
 }
 
 #[test]
+fn an_uncommitted_tier_overlay_edit_is_named_though_generated_folders_are_not_scanned() {
+    let world = World::new();
+    world.platform_with_remote();
+    // The status behind the note looks only at the inputs: kustomize/ counts without the
+    // folders tenantctl generates, so the tier overlays must still be among them.
+    let overlay = "kustomize/free/kustomization.yaml";
+    let edited = world.read(overlay) + "# tuned by hand\n";
+    world.write(overlay, &edited);
+    let out = ok(&world.tenantctl(&["create-guild", "5", "--tier", "free"]));
+    assert!(
+        out.contains(&format!("uncommitted edits to {overlay}")),
+        "says what it left out: {out}"
+    );
+    let committed = world.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!committed.contains(overlay), "{committed}");
+    assert_eq!(world.read(overlay), edited, "the edit is still there");
+}
+
+#[test]
 fn an_uncommitted_template_edit_is_not_rendered_into_a_commit() {
     let world = World::new();
     world.platform_with_remote();
