@@ -151,7 +151,16 @@ fn render_all(
         .map(|id| Owner::guild(id))
         .chain(model.tenants.keys().map(|id| Owner::tenant(id)))
         .collect();
-    let on_disk = |path: &str, id: &git2::Oid| matches!(disk.fetch(path), Ok(Fetched::File(bytes)) if blob_id(&bytes) == *id);
+    // The index vouches for most files (those `git status` would not read either); the rest
+    // are read and hashed.
+    let vouched = crate::git::GitRepo::open(root)
+        .ok()
+        .and_then(|git| git.index_stat(&apply::GENERATED_DIRS));
+    let on_disk = |path: &str, id: &git2::Oid| match vouched.as_ref().and_then(|v| v.blob_of(path))
+    {
+        Some(blob) => blob == *id,
+        None => matches!(disk.fetch(path), Ok(Fetched::File(bytes)) if blob_id(&bytes) == *id),
+    };
     // Per overlay: the paths of one found current, or what it renders to.
     let found: Vec<std::result::Result<Vec<String>, render::Files>> = owners
         .par_iter()

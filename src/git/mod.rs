@@ -10,6 +10,7 @@
 pub mod command;
 pub mod commit;
 pub mod hook_stage;
+pub mod index_stat;
 pub mod lock;
 pub mod remote;
 pub mod tree;

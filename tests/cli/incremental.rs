@@ -436,3 +436,34 @@ fn validate_with_the_render_memo_warm_still_finds_a_hand_edit_and_a_template_cha
     world.write(resources, "");
     fails_with(&world.tenantctl(&["validate"]), 1);
 }
+
+#[test]
+fn an_edit_that_keeps_size_and_modification_time_is_still_found() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    // git's index now records each generated file's times, inode and size; validate takes a
+    // file whose record still matches as holding the indexed blob, as `git status` does.
+    ok(&world.tenantctl(&["validate"]));
+    let overlay = "kustomize/guilds/guild-1/isolation.yaml";
+    let path = world.platform().join(overlay);
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let text = world.read(overlay);
+    let edited = text.replacen("guild-1", "guild-7", 1);
+    assert_eq!(edited.len(), text.len());
+    assert_ne!(edited, text);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    world.write(overlay, &edited);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+    let out = fails_with(&world.tenantctl(&["validate"]), 1);
+    assert!(
+        out.contains(&format!("{overlay}:1:1: error[E400]")),
+        "the changed inode time gives it away: {out}"
+    );
+}
