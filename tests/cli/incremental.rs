@@ -131,6 +131,15 @@ fn random_change(rng: &mut Rng, snapshot: &Snapshot) -> Change {
         8 if !tenants.is_empty() => {
             change.insert(rng.pick(&tenants).to_string(), None);
         }
+        9 if rng.below(3) == 0 && !existing_guild_ids.is_empty() => {
+            // A secret file by hand that is not one tenantctl keeps (plaintext): the owner's
+            // overlay is touched, and the file refused.
+            let owner = rng.pick(&existing_guild_ids);
+            change.insert(
+                format!("secrets/guild-{owner}/token.yaml"),
+                Some("apiVersion: v1\nkind: Secret\nstringData:\n  token: hunter2\n".into()),
+            );
+        }
         _ => {
             // Several files in one commit, one of them perhaps not YAML at all.
             change.insert(
