@@ -1,7 +1,9 @@
-//! Commits whose generated files tenantctl itself made current: the trees of the commits its
-//! operations built. On such a base, an operation renders only the overlays its change touches
-//! (plus the files about the whole repo); every other overlay is already what the inputs render
-//! to, because this binary rendered it. A tree is recorded only when nothing in its generated
+//! Commits whose files tenantctl itself found valid and whose generated files it made current:
+//! the trees of the commits its operations built. On such a base, an operation renders only
+//! the overlays its change touches (plus the files about the whole repo), and takes the
+//! unchanged guild and tenant files as passing their own checks: every other overlay is
+//! already what the inputs render to, and every other file passed, because this binary
+//! checked and rendered them. A tree is recorded only when nothing in its generated
 //! folders was left as it was (no file tenantctl did not write), so the smaller render plans
 //! exactly the writes the whole render would.
 //!
