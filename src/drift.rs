@@ -143,7 +143,8 @@ fn render_all(
     use crate::secret::Owner;
     use crate::source::{Fetched, Source as _};
 
-    let memo = Memo::open(root, model, templates);
+    let git = crate::git::GitRepo::open(root).ok();
+    let memo = Memo::open(root, git.as_ref(), model, templates);
     let disk = Disk::new(root);
     let owners: Vec<Owner> = model
         .guilds
@@ -153,8 +154,8 @@ fn render_all(
         .collect();
     // The index vouches for most files (those `git status` would not read either); the rest
     // are read and hashed.
-    let vouched = crate::git::GitRepo::open(root)
-        .ok()
+    let vouched = git
+        .as_ref()
         .and_then(|git| git.index_stat(&apply::GENERATED_DIRS));
     let on_disk = |path: &str, id: &git2::Oid| match vouched.as_ref().and_then(|v| v.blob_of(path))
     {

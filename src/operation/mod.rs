@@ -102,7 +102,7 @@ pub fn desired_state(
     let next = snapshot.with_changes(files);
     let schemas = Schemas::load_from(source)?;
     let touched = if current {
-        touched_overlays(snapshot, files)
+        touched_overlays(snapshot, &next, files)
     } else {
         None
     };
@@ -141,11 +141,13 @@ pub fn desired_state(
     Ok((wanted, notes, unchanged))
 }
 
-/// The guilds and tenants (by ID) whose overlays a change of `files` can alter, before and
-/// after; `None` when a changed file is not a guild, tenant or secret file (a change to
-/// `tenantctl.yaml` or a template can alter every overlay), or an ID cannot be read.
+/// The guilds and tenants (by ID) whose overlays a change of `files` from `snapshot` to
+/// `next` can alter, before and after; `None` when a changed file is not a guild, tenant or
+/// secret file (a change to `tenantctl.yaml` or a template can alter every overlay), or an ID
+/// cannot be read.
 pub fn touched_overlays(
     snapshot: &Snapshot,
+    next: &Snapshot,
     files: &BTreeMap<String, Option<String>>,
 ) -> Option<(BTreeSet<String>, BTreeSet<String>)> {
     use crate::load::GUILDS_DIR;
@@ -153,11 +155,13 @@ pub fn touched_overlays(
     use crate::secret::{OwnerKind, SECRETS_DIR, parse_path};
     let mut guilds = BTreeSet::new();
     let mut tenants = BTreeSet::new();
-    for (path, text) in files {
-        let (before, into, pointer) = if path.starts_with(&format!("{GUILDS_DIR}/")) {
-            (snapshot.guilds.get(path), &mut guilds, "/guild_id")
+    for path in files.keys() {
+        let (before, after, into, pointer) = if path.starts_with(&format!("{GUILDS_DIR}/")) {
+            let (b, a) = (snapshot.guilds.get(path), next.guilds.get(path));
+            (b, a, &mut guilds, "/guild_id")
         } else if path.starts_with(&format!("{TENANTS_DIR}/")) {
-            (snapshot.tenants.get(path), &mut tenants, "/spec/tenantId")
+            let (b, a) = (snapshot.tenants.get(path), next.tenants.get(path));
+            (b, a, &mut tenants, "/spec/tenantId")
         } else if path.starts_with(&format!("{SECRETS_DIR}/")) {
             let (owner, _) = parse_path(path)?;
             match owner.kind {
@@ -168,12 +172,8 @@ pub fn touched_overlays(
         } else {
             return None;
         };
-        if let Some(before) = before {
-            let document = before.parsed.as_ref().ok()?;
-            into.insert(document.value.pointer(pointer)?.as_str()?.to_string());
-        }
-        if let Some(text) = text {
-            let document = crate::yaml::parse(text.as_bytes()).ok()?;
+        for file in before.into_iter().chain(after) {
+            let document = file.parsed.as_ref().ok()?;
             into.insert(document.value.pointer(pointer)?.as_str()?.to_string());
         }
     }

@@ -39,17 +39,21 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// The memo of the config repo at `root`, for `model` rendered with `templates`.
-    pub fn open(root: &Path, model: &Model, templates: &Templates) -> Memo {
+    /// The memo of the config repo at `root` (in `git`'s directory; none without git), for
+    /// `model` rendered with `templates`.
+    pub fn open(
+        root: &Path,
+        git: Option<&crate::git::GitRepo>,
+        model: &Model,
+        templates: &Templates,
+    ) -> Memo {
         let mut global = build_key().into_bytes();
         global.push(0);
         global.extend(serde_json::to_vec(&model.config).unwrap_or_default());
         global.push(0);
         global.extend_from_slice(templates.sources());
         let global = digest(&global);
-        let file = crate::git::GitRepo::open(root)
-            .ok()
-            .map(|git| git.git_dir().join(FILE));
+        let file = git.map(|git| git.git_dir().join(FILE));
         let root_id = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let header = format!("tenantctl-render-memo 1 {global} {}", root_id.display());
         let known = file

@@ -7,20 +7,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{World, fails_with, ok, text};
+use crate::support::{World, fails_with, ok, text, write_hook};
 
 const GUILD_1: &str = "guilds/guild-1.yaml";
 const OVERLAY_1: &str = "kustomize/guilds/guild-1/kustomization.yaml";
 const ISOLATION_1: &str = "kustomize/guilds/guild-1/isolation.yaml";
 const LEADER_ELECTION_1: &str = "kustomize/guilds/guild-1/leader-election.yaml";
-
-/// Writes an executable hook script `name` into `dir`.
-fn write_hook(dir: &Path, name: &str, script: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 fn hooks_dir(world: &World) -> PathBuf {
     world.platform().join(".git/hooks")
@@ -195,7 +187,7 @@ fn a_refusing_hook_that_read_the_staged_files_leaves_the_work_tree_as_it_was() {
     write_hook(
         &hooks_dir(&world),
         "pre-commit",
-        &format!("{READS_STAGED_FILES}echo 'lint says no' >&2\nexit 1\n"),
+        format!("{READS_STAGED_FILES}echo 'lint says no' >&2\nexit 1\n"),
     );
     fails_with(
         &world.tenantctl(&["update-guild", "1", "--set", "discord_cpu_limit=150m"]),
@@ -341,7 +333,7 @@ fn hooks_see_an_index_holding_exactly_the_new_commit() {
     write_hook(
         &hooks_dir(&world),
         "pre-commit",
-        &format!(
+        format!(
             "#!/bin/sh\ngit diff --cached --name-only > '{}'\n",
             seen.display()
         ),
@@ -349,7 +341,7 @@ fn hooks_see_an_index_holding_exactly_the_new_commit() {
     write_hook(
         &hooks_dir(&world),
         "prepare-commit-msg",
-        &format!(
+        format!(
             "#!/bin/sh\n{{ echo \"source=$2\"; git diff --cached --name-only; }} > '{}'\n",
             seen_msg.display()
         ),
@@ -387,7 +379,7 @@ fn a_post_commit_hook_runs_after_the_branch_moved() {
     write_hook(
         &hooks_dir(&world),
         "post-commit",
-        &format!(
+        format!(
             "#!/bin/sh\ngit log -1 --format=%s HEAD > '{}'\nexit 1\n",
             seen.display()
         ),
@@ -462,7 +454,7 @@ fn no_verify_skips_pre_commit_commit_msg_and_pre_push() {
         write_hook(
             &hooks_dir(&world),
             hook,
-            &format!("#!/bin/sh\necho '{hook} ran'\nexit 1\n"),
+            format!("#!/bin/sh\necho '{hook} ran'\nexit 1\n"),
         );
     }
     fails_with(

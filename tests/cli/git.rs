@@ -1,7 +1,7 @@
 //! Git behaviour: only our paths are committed, dirty targets are refused, missing author and
 //! failed pushes give exit 3 with what to do, and `tenantctl push` retries.
 
-use crate::support::{GitDaemon, World, fails_with, ok};
+use crate::support::{GitDaemon, World, fails_with, ok, write_hook};
 
 #[test]
 fn unrelated_user_edits_stay_out_of_the_commit_and_staged_stays_staged() {
@@ -73,9 +73,11 @@ fn a_push_refused_by_the_server_keeps_the_commit_and_push_retries_it() {
     // Served by a real git daemon: a local-path push would skip the server's hooks.
     let daemon = GitDaemon::start(&world);
     world.git(&["remote", "set-url", "origin", &daemon.url("remote.git")]);
-    let hook = world.remote().join("hooks/pre-receive");
-    std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hook = write_hook(
+        &world.remote().join("hooks"),
+        "pre-receive",
+        "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n",
+    );
     let out = fails_with(
         &world.tenantctl(&["create-guild", "1", "--tier", "free"]),
         3,

@@ -1,6 +1,6 @@
 //! One test per bug that was fixed, named after what broke.
 
-use crate::support::{World, fails_with, kustomize_build, ok, text};
+use crate::support::{World, fails_with, kustomize_build, ok, text, write_hook};
 
 fn clone_remote(world: &World, name: &str) -> std::path::PathBuf {
     let out = world.git_in(
@@ -137,13 +137,11 @@ fn a_commit_on_a_detached_head_was_made_and_then_orphaned() {
 fn a_push_to_a_local_path_remote_skipped_its_pre_receive_hook() {
     let world = World::new();
     world.platform_with_remote();
-    let hook = world.remote().join("hooks/pre-receive");
-    std::fs::write(
-        &hook,
+    write_hook(
+        &world.remote().join("hooks"),
+        "pre-receive",
         "#!/bin/sh\necho 'policy: no direct pushes' >&2\nexit 1\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let out = fails_with(
         &world.tenantctl(&["create-guild", "16", "--tier", "free"]),
         3,
@@ -1776,10 +1774,11 @@ fn init_left_its_files_behind_when_its_commit_was_refused() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = world.git_in(&dir, &["init", "-q", "-b", "main"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let hook = dir.join(".git/hooks/pre-commit");
-    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
-    std::fs::write(&hook, "#!/bin/sh\necho 'no commits today' >&2\nexit 1\n").unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hook = write_hook(
+        &dir.join(".git/hooks"),
+        "pre-commit",
+        "#!/bin/sh\necho 'no commits today' >&2\nexit 1\n",
+    );
     let out = fails_with(&world.tenantctl_in(&dir, &["init", "."]), 3);
     assert!(out.contains("no commits today"), "{out}");
     let left: Vec<String> = std::fs::read_dir(&dir)
@@ -1871,13 +1870,11 @@ fn commit_hooks_did_not_find_the_committed_files_in_the_work_tree() {
     // files reached the work tree only after the push.
     let world = World::new();
     world.platform_with_remote();
-    let hook = world.platform().join(".git/hooks/pre-commit");
-    std::fs::write(
-        &hook,
+    write_hook(
+        &world.platform().join(".git/hooks"),
+        "pre-commit",
         "#!/bin/sh\ngit diff --cached --name-only --diff-filter=ACM | while read -r f; do test -f \"$f\" || { echo \"missing: $f\" >&2; exit 1; }; done\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
     assert_eq!(world.git(&["status", "--porcelain"]), "");
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::servers::{Auth, ClientKey, GitHttpServer, SilentServer, SshAgent, Sshd, free_port};
-use crate::support::{World, fails_with, ok, text};
+use crate::support::{World, fails_with, ok, text, write_hook};
 
 const GUILD_FILE: &str = "guilds/guild-1.yaml";
 const PASSWORD: &str = "s3cret-Pa55word-for-ci";
@@ -48,9 +48,11 @@ fn use_ssh_config(world: &World, config: &Path) {
 
 /// A pre-receive hook in the bare remote that refuses every push, saying `message`.
 fn refuse_pushes(world: &World, message: &str) {
-    let hook = world.remote().join("hooks/pre-receive");
-    std::fs::write(&hook, format!("#!/bin/sh\necho '{message}' >&2\nexit 1\n")).unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write_hook(
+        &world.remote().join("hooks"),
+        "pre-receive",
+        format!("#!/bin/sh\necho '{message}' >&2\nexit 1\n"),
+    );
 }
 
 fn remote_has_guild(world: &World) -> bool {

@@ -371,3 +371,14 @@ impl Rng {
         &items[self.below(items.len())]
     }
 }
+
+/// Writes an executable hook script `name` into `dir` (a clone's `.git/hooks`, a bare remote's
+/// `hooks`, or a `core.hooksPath`); returns its path.
+pub fn write_hook(dir: &Path, name: &str, script: impl AsRef<[u8]>) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{World, fails_with, ok, text};
+use crate::support::{World, fails_with, ok, text, write_hook};
 
 /// `n` clones of the world's remote, named `clone-<i>`.
 fn clones(world: &World, n: usize) -> Vec<PathBuf> {
@@ -483,9 +483,9 @@ fn let_another_writer_in_first(world: &World, other: &Path, script: &str, once: 
     } else {
         String::new()
     };
-    let hook = world.remote().join("hooks/pre-receive");
-    std::fs::write(
-        &hook,
+    write_hook(
+        &world.remote().join("hooks"),
+        "pre-receive",
         format!(
             "#!/bin/sh\ncat >/dev/null\n[ -n \"$TENANTCTL_TEST_RACING\" ] && exit 0\n{guard}\
              cd '{other}' || exit 1\n\
@@ -493,9 +493,7 @@ fn let_another_writer_in_first(world: &World, other: &Path, script: &str, once: 
              TENANTCTL_TEST_RACING=1 sh -c '{script}' >&2 || exit 1\nexit 0\n",
             other = other.display(),
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
 }
 
 #[test]
@@ -621,16 +619,14 @@ fn a_real_holder_of_the_clone_lock_is_named_and_waited_for() {
     ok(&world.tenantctl(&["push"]));
     // The first tenantctl stops in its pre-commit hook, holding the clone lock, until told.
     let go = world.path().join("go");
-    let hook = world.platform().join(".git/hooks/pre-commit");
-    std::fs::write(
-        &hook,
+    write_hook(
+        &world.platform().join(".git/hooks"),
+        "pre-commit",
         format!(
             "#!/bin/sh\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\n",
             go = go.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let first = spawn(
         &world,
         &world.platform(),
@@ -713,13 +709,11 @@ fn killed_while_its_commit_hook_reads_the_staged_files_the_next_command_puts_the
     let world = World::new();
     world.platform_with_remote();
     let started = world.path().join("hook-started");
-    let hook = world.platform().join(".git/hooks/pre-commit");
-    std::fs::write(
-        &hook,
+    let hook = write_hook(
+        &world.platform().join(".git/hooks"),
+        "pre-commit",
         format!("#!/bin/sh\ntouch '{}'\nsleep 60\n", started.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let mut command =
         world.tenantctl_command(&world.platform(), &["create-guild", "1", "--tier", "free"]);
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
