@@ -14,6 +14,7 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -577,6 +578,24 @@ fn unsupported(view: &dyn RepoView, file: &str, what: String, needle: &str) -> D
     )
 }
 
+/// How many generated files are read before they are parsed, in parallel.
+const PARSE_CHUNK: usize = 1024;
+
+/// What one generated file gives: why Argo CD cannot use it (the whole generator fails), or
+/// per parameter set an Application, or the template's failure with the Application's name
+/// when that alone fills in.
+enum FileOutcome {
+    Unusable(Box<Diagnostic>),
+    Filled(Vec<Filled>),
+}
+
+/// One parameter set through the template: its Application, or why Go's template fails and
+/// the Application's name when that alone fills in.
+enum Filled {
+    App(GeneratedApp),
+    Fails(Box<TemplateError>, Option<GeneratedApp>),
+}
+
 /// What one ApplicationSet generates: its Applications (or, when `problems` holds an error,
 /// those it would have named: Argo CD creates none of them), and what went wrong.
 struct Generated {
@@ -623,36 +642,69 @@ fn generate(view: &dyn RepoView, file: &str, set: &Value) -> Result<Generated> {
             continue;
         };
         for pattern in files.iter().filter_map(|f| f["path"].as_str()) {
-            for matched in view.matching(pattern)? {
-                if let Some(target) = view.link_target(&matched)? {
-                    generated.followed.push((matched.clone(), target));
-                }
-                let params = match parameters(view, &matched, go_template)? {
-                    Ok(params) => params,
-                    Err(problem) => {
-                        generated.problems.push(problem);
-                        continue;
+            // Read in order through the view, then parse and fill in parallel: both are pure,
+            // and at 100,000 files they are most of a preview.
+            // In chunks, so that no more than a chunk's bytes are held at once.
+            for chunk in view.matching(pattern)?.chunks(PARSE_CHUNK) {
+                let mut read = Vec::new();
+                for matched in chunk {
+                    if let Some(target) = view.link_target(matched)? {
+                        generated.followed.push((matched.clone(), target));
                     }
-                };
-                for params in params {
-                    match fill(template, &params, go_template, strict) {
-                        Ok(filled) => {
-                            generated
-                                .apps
-                                .push(application(&set_name, &matched, &filled));
-                        }
-                        Err(error) => {
-                            generated
-                                .problems
-                                .push(template_problem(view, file, &set_name, &matched, error));
-                            // Its name, when that alone fills in: two files claiming one name
-                            // are still reported.
-                            if let Ok(name) =
-                                fill(&template["metadata"]["name"], &params, go_template, strict)
-                            {
-                                let mut app = application(&set_name, &matched, &Value::Null);
-                                app.name = name.as_str().unwrap_or("").to_string();
-                                generated.apps.push(app);
+                    let bytes = view.read(matched)?;
+                    read.push((matched.clone(), bytes));
+                }
+                let filled: Vec<FileOutcome> = read
+                    .par_iter()
+                    .map(|(matched, bytes)| {
+                        let params = match parameters(matched, bytes.as_deref(), go_template) {
+                            Ok(params) => params,
+                            Err(problem) => return FileOutcome::Unusable(problem),
+                        };
+                        FileOutcome::Filled(
+                            params
+                                .iter()
+                                .map(|params| match fill(template, params, go_template, strict) {
+                                    Ok(filled) => {
+                                        Filled::App(application(&set_name, matched, &filled))
+                                    }
+                                    // Its name, when that alone fills in: two files claiming one
+                                    // name are still reported.
+                                    Err(error) => Filled::Fails(
+                                        Box::new(error),
+                                        fill(
+                                            &template["metadata"]["name"],
+                                            params,
+                                            go_template,
+                                            strict,
+                                        )
+                                        .ok()
+                                        .map(|name| {
+                                            let mut app =
+                                                application(&set_name, matched, &Value::Null);
+                                            app.name = name.as_str().unwrap_or("").to_string();
+                                            app
+                                        }),
+                                    ),
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                for ((matched, _), outcome) in read.iter().zip(filled) {
+                    match outcome {
+                        FileOutcome::Unusable(problem) => generated.problems.push(*problem),
+                        FileOutcome::Filled(results) => {
+                            for result in results {
+                                match result {
+                                    Filled::App(app) => generated.apps.push(app),
+                                    Filled::Fails(error, named) => {
+                                        generated.problems.push(template_problem(
+                                            view, file, &set_name, matched, *error,
+                                        ));
+                                        generated.apps.extend(named);
+                                    }
+                                }
                             }
                         }
                     }
@@ -728,22 +780,22 @@ fn application(set: &str, source_file: &str, app: &Value) -> GeneratedApp {
 /// the `path` parameters; or, when Argo CD cannot use the file, why (it fails the whole
 /// generator then).
 fn parameters(
-    view: &dyn RepoView,
     file: &str,
+    bytes: Option<&[u8]>,
     go_template: bool,
-) -> Result<std::result::Result<Vec<Map<String, Value>>, Diagnostic>> {
-    let Some(bytes) = view.read(file)? else {
-        return Ok(Err(Diagnostic::error(
+) -> std::result::Result<Vec<Map<String, Value>>, Box<Diagnostic>> {
+    let Some(bytes) = bytes else {
+        return Err(Box::new(Diagnostic::error(
             file,
             at_start(),
             code::UNREADABLE,
             "a symbolic link leading out of the repository or to nothing: Argo CD's git generator fails on it and generates no Application at all",
         )));
     };
-    let document = match argo_yaml(&bytes) {
+    let document = match argo_yaml(bytes) {
         Ok(document) => document,
         Err(message) => {
-            return Ok(Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 file,
                 at_start(),
                 code::YAML_SYNTAX,
@@ -761,7 +813,7 @@ fn parameters(
     let mut sets = Vec::new();
     for item in items {
         let Value::Object(mut params) = item else {
-            return Ok(Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 file,
                 at_start(),
                 code::SCHEMA,
@@ -777,7 +829,7 @@ fn parameters(
         }
         sets.push(params);
     }
-    Ok(Ok(sets))
+    Ok(sets)
 }
 
 fn path_params(file: &str) -> Value {
@@ -924,12 +976,16 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
             Err(Error::Invalid(_)) => continue,
             Err(other) => return Err(other),
         };
+        // One buffer for every entry's path: a folder of 100,000 guilds is listed once per
+        // shard, and most entries are skipped by their first characters.
+        let mut relative = String::new();
         for (name, kind) in entries.iter() {
-            let relative = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
+            relative.clear();
+            if !dir.is_empty() {
+                relative.push_str(&dir);
+                relative.push('/');
+            }
+            relative.push_str(name);
             // Neither under the pattern's literal start nor on the way to it: cannot match,
             // nor can anything below it (a shard's pattern skips every other guild at once).
             if !relative.starts_with(literal) && !literal.starts_with(relative.as_str()) {
@@ -937,9 +993,8 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
             }
             let matches = pathspec.is_match(&relative);
             match kind {
-                EntryKind::File if matches => matched.push(relative),
-                EntryKind::Dir if level + 1 < depth => pending.push((relative, level + 1)),
-                EntryKind::Symlink if matches => matched.push(relative),
+                EntryKind::File | EntryKind::Symlink if matches => matched.push(relative.clone()),
+                EntryKind::Dir if level + 1 < depth => pending.push((relative.clone(), level + 1)),
                 _ => {}
             }
         }

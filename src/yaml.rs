@@ -25,9 +25,20 @@ pub struct Position {
 }
 
 /// A parsed document: its value and where each part of it came from.
+///
+/// Where each part came from is worked out when first asked: a valid file is never asked, and
+/// at 100,000 files the positions of every node were most of the parse and of the memory.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
+    /// The text parsed, to find positions in when one is first asked for.
+    text: std::sync::Arc<str>,
+    positions: std::sync::OnceLock<Positions>,
+}
+
+/// Where each part of a document came from, by JSON pointer.
+#[derive(Debug, Clone, Default)]
+struct Positions {
     /// JSON pointer of a value -> where the value starts.
     values: HashMap<String, Position>,
     /// JSON pointer of a mapping entry -> where its key starts.
@@ -41,11 +52,26 @@ pub struct Document {
 }
 
 impl Document {
+    fn positions(&self) -> &Positions {
+        self.positions.get_or_init(|| {
+            // The text parsed once already, with the same options: this cannot fail, and if
+            // it did, every position falls back to the start of the file.
+            serde_saphyr::from_str_with_options::<Spanned<Node>>(&self.text, options())
+                .map(|root| {
+                    let mut positions = Positions::default();
+                    positions.absorb(root, String::new());
+                    positions
+                })
+                .unwrap_or_default()
+        })
+    }
+
     /// Where the value at `pointer` starts; falls back to the nearest enclosing value.
     pub fn value_position(&self, pointer: &str) -> Position {
+        let values = &self.positions().values;
         let mut pointer = pointer;
         loop {
-            if let Some(position) = self.values.get(pointer) {
+            if let Some(position) = values.get(pointer) {
                 return *position;
             }
             match pointer.rfind('/') {
@@ -57,7 +83,8 @@ impl Document {
 
     /// Where the key of the entry at `pointer` starts; falls back to the value's position.
     pub fn key_position(&self, pointer: &str) -> Position {
-        self.keys
+        self.positions()
+            .keys
             .get(pointer)
             .copied()
             .unwrap_or_else(|| self.value_position(pointer))
@@ -66,7 +93,7 @@ impl Document {
     /// The byte range of the value at exactly `pointer` in the parsed text, when known and the
     /// value is written there (not an alias of a value written elsewhere).
     pub fn value_span(&self, pointer: &str) -> Option<std::ops::Range<usize>> {
-        match self.spans.get(pointer) {
+        match self.positions().spans.get(pointer) {
             Some((range, false)) => Some(range.clone()),
             _ => None,
         }
@@ -74,7 +101,7 @@ impl Document {
 
     /// The byte range of the key of the entry at exactly `pointer`, when known.
     pub fn key_span(&self, pointer: &str) -> Option<std::ops::Range<usize>> {
-        self.key_spans.get(pointer).cloned()
+        self.positions().key_spans.get(pointer).cloned()
     }
 }
 
@@ -129,6 +156,21 @@ pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
             syntax: false,
         });
     }
+    // The common case first: a valid file read straight into its value, positions left for
+    // when they are asked for. Anything this path refuses (a duplicate key included) is parsed
+    // again the careful way, which words the error.
+    if let Ok(Plain(value)) = serde_saphyr::from_str_with_options::<Plain>(text, options()) {
+        return Ok(Document {
+            value,
+            text: text.into(),
+            positions: std::sync::OnceLock::new(),
+        });
+    }
+    careful_parse(text)
+}
+
+/// The parse that keeps every node's position and words every refusal.
+fn careful_parse(text: &str) -> Result<Document, ParseError> {
     let root: Spanned<Node> =
         serde_saphyr::from_str_with_options(text, options()).map_err(|error| {
             match second_document(text, &error) {
@@ -147,18 +189,11 @@ pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
                 None => from_saphyr(&error),
             }
         })?;
-    let mut document = Document {
-        value: Value::Null,
-        values: HashMap::new(),
-        keys: HashMap::new(),
-        spans: HashMap::new(),
-        key_spans: HashMap::new(),
-        duplicates: Vec::new(),
-    };
-    document.value = document.absorb(root, String::new());
+    let mut positions = Positions::default();
+    let value = positions.absorb(root, String::new());
     // Duplicates are let through the parser (which would word them for a Rust programmer) and
     // reported here, with both positions and what Argo CD (and kubectl) make of them.
-    if let Some((key, first, again)) = document.duplicates.first() {
+    if let Some((key, first, again)) = positions.duplicates.first() {
         return Err(ParseError {
             position: *again,
             message: format!(
@@ -171,7 +206,11 @@ pub fn parse(bytes: &[u8]) -> Result<Document, ParseError> {
             syntax: true,
         });
     }
-    Ok(document)
+    Ok(Document {
+        value,
+        text: text.into(),
+        positions: std::sync::OnceLock::from(positions),
+    })
 }
 
 /// Where a second document starts, when the parser stopped at one (`max_documents` is 1): the
@@ -328,7 +367,7 @@ fn to_position(spanned: &serde_saphyr::Location) -> Position {
     }
 }
 
-impl Document {
+impl Positions {
     fn absorb(&mut self, node: Spanned<Node>, pointer: String) -> Value {
         self.values
             .insert(pointer.clone(), to_position(&node.referenced));
@@ -388,18 +427,33 @@ pub struct Yaml11Trap {
 impl Document {
     /// Every plain scalar in the document that YAML 1.1 reads differently than YAML 1.2 does.
     pub fn yaml11_traps(&self, text: &str) -> Vec<Yaml11Trap> {
-        let lines: Vec<&str> = text.lines().collect();
+        self.traps(text, true)
+    }
+
+    /// [`Document::yaml11_traps`]; with `shortcut`, a value known to be written quoted is
+    /// passed without working out where it is.
+    fn traps(&self, text: &str, shortcut: bool) -> Vec<Yaml11Trap> {
+        let mut lines: Option<Vec<&str>> = None;
         let mut traps = Vec::new();
         let mut stack = vec![(String::new(), &self.value)];
         while let Some((pointer, value)) = stack.pop() {
             match value {
                 Value::String(s) => {
+                    // Only a string YAML 1.1 reads otherwise needs its position (and so the
+                    // positions of the whole document): almost none does.
+                    let Some(reading) = yaml11_reading(s) else {
+                        continue;
+                    };
+                    if shortcut && written_quoted(text, s) {
+                        continue;
+                    }
                     let position = self.value_position(&pointer);
                     let first = lines
+                        .get_or_insert_with(|| text.lines().collect())
                         .get(position.line.wrapping_sub(1))
                         .and_then(|l| l.chars().nth(position.column.wrapping_sub(1)));
                     let plain = !matches!(first, Some('"' | '\'' | '|' | '>') | None);
-                    if let Some(reading) = plain.then(|| yaml11_reading(s)).flatten() {
+                    if plain {
                         traps.push(Yaml11Trap {
                             pointer,
                             value: s.clone(),
@@ -428,6 +482,19 @@ impl Document {
         traps.sort_by_key(|t| t.position);
         traps
     }
+}
+
+/// Whether the string `value` can only have been written quoted in `text`: each place it is
+/// written follows a quote. A plain scalar is written as its value, after a space, `:`, `-`,
+/// `,` or a bracket, never after a quote; one that YAML 1.1 reads otherwise is a single word.
+/// Without anchors (`&`) or tags (`!`) in the text, a value's node is where it is written, so
+/// a guild ID in quotes is known to be no trap without working out any position.
+fn written_quoted(text: &str, value: &str) -> bool {
+    if value.is_empty() || text.contains(['&', '!']) {
+        return false;
+    }
+    text.match_indices(value)
+        .all(|(at, _)| matches!(text[..at].chars().next_back(), Some('"' | '\'')))
 }
 
 /// What a YAML 1.1 reader resolves a plain scalar to, when not a string: the boolean and null
@@ -620,9 +687,186 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 }
 
+/// A document read straight into its value, as [`Node`] reads each scalar, refusing a key
+/// written twice (the careful parse words that).
+struct Plain(Value);
+
+impl<'de> Deserialize<'de> for Plain {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PlainVisitor).map(Plain)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> Visitor<'de> for PlainVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Plain::deserialize(d).map(|Plain(value)| value)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("numbers must be finite"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Value, E> {
+        Err(E::custom("binary values are not supported"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Plain(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Plain(value) = map.next_value()?;
+            if entries.insert(key, value).is_some() {
+                return Err(de::Error::custom("duplicate key"));
+            }
+        }
+        Ok(Value::Object(entries))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Documents built from scalars written every way that matters to the two parses and the
+    /// trap check: plain, quoted, anchored, aliased, tagged, in blocks and flows, repeated.
+    fn generated_documents() -> Vec<String> {
+        const WRITINGS: &[&str] = &[
+            "yes",
+            "\"yes\"",
+            "'yes'",
+            "0755",
+            "\"0755\"",
+            "1_000",
+            "12:30",
+            "'12:30'",
+            "\"100000000000000001\"",
+            "100000000000000001",
+            "~",
+            "null",
+            "\"\"",
+            "&a on",
+            "*a",
+            "!!str yes",
+            "|\n    yes",
+            ">-\n    off",
+            "[yes, \"no\"]",
+            "{b: on, c: \"n\"}",
+            "\"a \\\"yes\\\"\"",
+            "x yes",
+            "\"yes\" # yes",
+            "170141183460469231731687303715884105728",
+            ".inf",
+            "\"on\"",
+            "- 1\n  - \"y\"",
+            "'it''s'",
+            "\"\\u0079es\"",
+            "&q \"yes\"",
+            "*q",
+            "!!str \"off\"",
+        ];
+        const KEYS: &[&str] = &["a", "b", "on", "\"yes\"", "a"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        (0..3000)
+            .map(|_| {
+                let entries = 1 + next(4);
+                (0..entries)
+                    .map(|_| {
+                        let key = KEYS[next(KEYS.len())];
+                        let value = WRITINGS[next(WRITINGS.len())];
+                        if next(4) == 0 {
+                            format!("{key}:\n  - {value}\n")
+                        } else {
+                            format!("{key}: {value}\n")
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_fast_parse_and_the_quoted_shortcut_agree_with_the_careful_parse() {
+        let (mut fast, mut careful) = (0, 0);
+        for text in generated_documents() {
+            let quick = parse(text.as_bytes());
+            let slow = careful_parse(&text);
+            match (&quick, &slow) {
+                (Ok(quick), Ok(slow)) => {
+                    assert_eq!(quick.value, slow.value, "{text}");
+                    if quick.positions.get().is_none() {
+                        fast += 1;
+                    }
+                    // Positions worked out later are the careful parse's.
+                    assert_eq!(
+                        quick.value_position("/a"),
+                        slow.value_position("/a"),
+                        "{text}"
+                    );
+                    assert_eq!(quick.key_span("/b"), slow.key_span("/b"), "{text}");
+                    assert_eq!(quick.traps(&text, true), slow.traps(&text, false), "{text}");
+                }
+                (Err(quick), Err(slow)) => {
+                    careful += 1;
+                    assert_eq!(
+                        (&quick.message, quick.position),
+                        (&slow.message, slow.position),
+                        "{text}"
+                    );
+                }
+                _ => panic!("the parses disagree on {text:?}: {quick:?} vs {slow:?}"),
+            }
+        }
+        // Both paths were taken, many times.
+        assert!(
+            fast > 500 && careful > 500,
+            "fast {fast}, refused {careful}"
+        );
+    }
 
     #[test]
     fn a_duplicate_key_and_a_second_document_are_said_as_argo_cd_reads_them() {

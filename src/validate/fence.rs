@@ -59,16 +59,19 @@ pub fn tenant_namespace_rules(
         let Ok(namespace) = tenant.namespace() else {
             continue;
         };
-        let at = document.value_position(if tenant.spec.namespace_config.is_some() {
-            "/spec/namespaceConfig"
-        } else {
-            "/spec/tenantId"
-        });
+        // Asked only for a finding: a position costs the document's positions.
+        let at = || {
+            document.value_position(if tenant.spec.namespace_config.is_some() {
+                "/spec/namespaceConfig"
+            } else {
+                "/spec/tenantId"
+            })
+        };
         if let Some(glob) = reserved.iter().find(|g| glob_matches(g, &namespace)) {
             out.push(
                 Diagnostic::error(
                     *file,
-                    at,
+                    at(),
                     code::RESERVED_NAMESPACE,
                     format!("the namespace `{namespace}` is reserved (`{glob}` in namespaces.reserved)"),
                 )
@@ -80,7 +83,7 @@ pub fn tenant_namespace_rules(
             out.push(
                 Diagnostic::error(
                     *file,
-                    at,
+                    at(),
                     code::NAMESPACE_NOT_OWNED,
                     format!(
                         "the namespace `{namespace}` does not contain the tenantId `{}`",
@@ -94,7 +97,7 @@ pub fn tenant_namespace_rules(
             out.push(
                 Diagnostic::error(
                     *file,
-                    at,
+                    at(),
                     code::NAMESPACE_OF_GUILD,
                     format!("the namespace `{namespace}` belongs to the guild of {guild_file}"),
                 )
@@ -108,7 +111,7 @@ pub fn tenant_namespace_rules(
             out.push(
                 Diagnostic::error(
                     *file,
-                    at,
+                    at(),
                     code::DESTINATION_NOT_PERMITTED,
                     format!(
                         "Argo CD would refuse the Application: its AppProject {} allows only namespaces {}, not `{namespace}`",

@@ -207,7 +207,7 @@ pub fn validate_trusting(
             ));
         }
     }
-    diagnostics.extend(credentials::check(snapshot));
+    diagnostics.extend(credentials::check(snapshot, trusted));
     credentials::drop_repeats(&mut diagnostics);
     attach_source_lines(snapshot, &mut diagnostics);
     diagnostic::sort(&mut diagnostics);
