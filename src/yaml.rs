@@ -484,17 +484,28 @@ impl Document {
     }
 }
 
-/// Whether the string `value` can only have been written quoted in `text`: each place it is
-/// written follows a quote. A plain scalar is written as its value, after a space, `:`, `-`,
-/// `,` or a bracket, never after a quote; one that YAML 1.1 reads otherwise is a single word.
+/// Whether the string `value` can only have been written quoted in `text`: no place it is
+/// written could be a plain scalar. A plain scalar is written as its value, starting the line
+/// or after a space, `:`, `,` or an opening bracket, and ending the line or before a space,
+/// `#`, `:`, `,` or a closing bracket; one that YAML 1.1 reads otherwise is a single word.
 /// Without anchors (`&`) or tags (`!`) in the text, a value's node is where it is written, so
-/// a guild ID in quotes is known to be no trap without working out any position.
+/// `cpuLimit: "4"` is known to be no trap without working out any position.
 fn written_quoted(text: &str, value: &str) -> bool {
     if value.is_empty() || text.contains(['&', '!']) {
         return false;
     }
-    text.match_indices(value)
-        .all(|(at, _)| matches!(text[..at].chars().next_back(), Some('"' | '\'')))
+    let bytes = text.as_bytes();
+    !text.match_indices(value).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + value.len()).copied();
+        matches!(
+            before,
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b':' | b',' | b'[' | b'{')
+        ) && matches!(
+            after,
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'#' | b':' | b',' | b']' | b'}')
+        )
+    })
 }
 
 /// What a YAML 1.1 reader resolves a plain scalar to, when not a string: the boolean and null
@@ -802,6 +813,17 @@ mod tests {
             "&q \"yes\"",
             "*q",
             "!!str \"off\"",
+            "4",
+            "\"4\"",
+            "a4",
+            "[4, \"4\"]",
+            "4b",
+            "\"v1.4\"",
+            "{4: \"4\"}",
+            "[\"on\",on]",
+            "\"x\" # 4",
+            "[\n    \"on\",\n    on\n  ]",
+            "\"on\" #\n  # on",
         ];
         const KEYS: &[&str] = &["a", "b", "on", "\"yes\"", "a"];
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
@@ -813,6 +835,11 @@ mod tests {
         };
         (0..3000)
             .map(|_| {
+                if next(10) == 0 {
+                    // A document that is one scalar, written at the start of a line.
+                    let comment = if next(2) == 0 { "# a comment\n" } else { "" };
+                    return format!("{comment}{}\n", WRITINGS[next(WRITINGS.len())]);
+                }
                 let entries = 1 + next(4);
                 (0..entries)
                     .map(|_| {

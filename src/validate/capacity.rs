@@ -31,12 +31,13 @@ pub fn tenant_capacity(tenants: &[(&str, &Document, Tenant)], config: &Config) -
         if !tenant.backups_enabled() {
             continue;
         }
-        let at = document.key_position("/spec/backupConfig/enabled");
+        // Worked out only for a finding: a position costs the document's positions.
+        let at = || document.key_position("/spec/backupConfig/enabled");
         if capacity::backup_target(settings, tenant).is_none() {
             out.push(
                 Diagnostic::error(
                     file,
-                    at,
+                    at(),
                     code::BACKUP_WITHOUT_TARGET,
                     String::from("backups are enabled but have nowhere to go"),
                 )
@@ -50,7 +51,7 @@ pub fn tenant_capacity(tenants: &[(&str, &Document, Tenant)], config: &Config) -
             out.push(
                 Diagnostic::error(
                     file,
-                    at,
+                    at(),
                     code::BACKUP_WITHOUT_DATABASE,
                     String::from("backups are enabled but the tenant has no database address"),
                 )

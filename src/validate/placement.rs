@@ -180,9 +180,10 @@ fn check(placed: Placed<'_>, config: &Config) -> Vec<Diagnostic> {
             .with_hint(hint),
         ];
     };
-    let at = document.value_position(pointer);
+    // Worked out only for a finding: a position costs the document's positions.
+    let at = || document.value_position(pointer);
     let Some(found) = config.clusters.iter().find(|c| c.name == name) else {
-        return vec![unknown_cluster(file, at, name, config)];
+        return vec![unknown_cluster(file, at(), name, config)];
     };
     if pool.iter().any(|c| c.name == found.name) {
         return Vec::new();
@@ -199,7 +200,7 @@ fn check(placed: Placed<'_>, config: &Config) -> Vec<Diagnostic> {
     } else {
         format!("its pool{within}: {}", pool_names())
     };
-    vec![Diagnostic::error(file, at, code::OUTSIDE_POOL, message).with_hint(hint)]
+    vec![Diagnostic::error(file, at(), code::OUTSIDE_POOL, message).with_hint(hint)]
 }
 
 /// A guild's `cluster` against its tier's pool.
