@@ -8,7 +8,7 @@
 //! folder is reported and left as it is.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
@@ -382,6 +382,13 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
     for change in &plan.changes {
         check_writable_in(&mut dirs, &change.path)?;
     }
+    let _journal = Journal::begin(
+        root,
+        plan.changes
+            .iter()
+            .filter(|c| c.new.is_some())
+            .map(|c| c.path.as_str()),
+    )?;
     let mut dirs = DirCache::new(root);
     let mut staged: Vec<Option<Staged>> = Vec::with_capacity(plan.changes.len());
     for change in &plan.changes {
@@ -495,6 +502,118 @@ fn apply_one(root: &Path, path: &str, text: Option<&str>) -> Result<()> {
 /// command that holds the clone's lock.
 pub const TEMP_PREFIX: &str = ".tenantctl-";
 
+/// How the journal of a writing process is named, at the root: `.tenantctl-journal-<pid>-...`.
+const JOURNAL_PREFIX: &str = ".tenantctl-journal-";
+
+/// The folders where a process is about to make temporary files, in a file at the root made
+/// (and flushed) before the first of them and removed after the last is gone. A killed
+/// process leaves it behind, and the next command holding the lock cleans exactly those
+/// folders ([`remove_leftovers`]) instead of walking every folder of a repo with a million
+/// generated files.
+struct Journal {
+    path: std::path::PathBuf,
+}
+
+impl Journal {
+    fn begin<'a>(root: &Path, files: impl Iterator<Item = &'a str>) -> Result<Journal> {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        let mut dirs: Vec<&str> = files
+            .map(|path| path.rsplit_once('/').map_or("", |(dir, _)| dir))
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        let mut text = String::new();
+        for dir in dirs {
+            text.push_str(dir);
+            text.push('\n');
+        }
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        let path = root.join(format!(
+            "{JOURNAL_PREFIX}{}-{:016x}",
+            std::process::id(),
+            hasher.finish()
+        ));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut file| {
+                file.write_all(text.as_bytes())?;
+                file.sync_all()
+            });
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&path);
+            return Err(anyhow::Error::new(error)
+                .context(format!("writing {}", path.display()))
+                .into());
+        }
+        Ok(Journal { path })
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Removes the temporary files a killed tenantctl left in the folders its journals at `root`
+/// name, and the journals. Only call while holding the clone's lock: a live writer's files
+/// would go too.
+pub fn remove_leftovers(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(TEMP_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if name.starts_with(JOURNAL_PREFIX) {
+            // A journal names folders: 64 MiB is far more than a million of them.
+            let listed = std::fs::File::open(entry.path()).and_then(|file| {
+                let mut text = String::new();
+                file.take(64 << 20).read_to_string(&mut text)?;
+                Ok(text)
+            });
+            for dir in listed.iter().flat_map(|text| text.lines()) {
+                remove_temp_files_in(root, dir);
+            }
+        }
+        let _ = std::fs::remove_file(entry.path());
+    }
+}
+
+/// Removes tenantctl's temporary files directly in `dir` (relative to `root`), reached without
+/// following a symbolic link.
+fn remove_temp_files_in(root: &Path, dir: &str) {
+    let parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        match source::components(dir) {
+            Ok(parts) => parts,
+            Err(_) => return,
+        }
+    };
+    let Ok(Opened::Dirs(chain)) = open_dirs(root, &parts, false) else {
+        return;
+    };
+    let folder = chain.last().expect("the root is open");
+    let Ok(listed) = rustix::fs::Dir::read_from(folder) else {
+        return;
+    };
+    for entry in listed.flatten() {
+        let name = entry.file_name().to_string_lossy();
+        if name.starts_with(TEMP_PREFIX)
+            && !name.starts_with(JOURNAL_PREFIX)
+            && entry.file_type() == rustix::fs::FileType::RegularFile
+        {
+            let _ = rustix::fs::unlinkat(folder, entry.file_name(), AtFlags::empty());
+        }
+    }
+}
+
 /// Refuses a path whose target or a folder on the way is a symbolic link (or not what it must
 /// be), before anything is written.
 pub fn check_writable(root: &Path, path: &str) -> Result<()> {
@@ -535,6 +654,7 @@ fn check_target(dir: &OwnedFd, name: &str, path: &str) -> Result<()> {
 /// elsewhere while this runs would have the file land there; both need write access to the repo
 /// during the command.
 pub fn write_atomic(root: &Path, path: &str, bytes: &[u8]) -> Result<()> {
+    let _journal = Journal::begin(root, std::iter::once(path))?;
     let mut dirs = DirCache::new(root);
     write_to_temp(&mut dirs, path, bytes, true)?.publish(&mut dirs)
 }

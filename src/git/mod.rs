@@ -31,14 +31,6 @@ pub use tree::TreeSource;
 
 use crate::error::{Error, Result};
 
-/// Folders of a config repo where tenantctl writes files (through temporary files).
-const WRITTEN_DIRS: [&str; 4] = [
-    crate::load::GUILDS_DIR,
-    crate::model::tenant::TENANTS_DIR,
-    crate::load::KUSTOMIZE_DIR,
-    crate::secret::SECRETS_DIR,
-];
-
 /// The git repository a config repo lives in (the config repo may be a subdirectory of it).
 pub struct GitRepo {
     repo: Repository,
@@ -324,29 +316,30 @@ impl GitRepo {
     /// Only the paths under `prefixes` are looked at (git's pathspecs): the rest of a large
     /// repo costs nothing.
     pub fn dirty_paths(&self, prefixes: &[&str]) -> Result<Vec<String>> {
-        let mut options = git2::StatusOptions::new();
-        options
-            .include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false);
-        for prefix in prefixes {
-            options.pathspec(format!("{}{prefix}", self.prefix));
-        }
-        let statuses = self.repo.statuses(Some(&mut options))?;
         let mut dirty = Vec::new();
-        for entry in statuses.iter() {
-            let Ok(path) = entry.path() else { continue };
-            let Some(path) = path.strip_prefix(&self.prefix) else {
-                continue;
-            };
-            if prefixes
-                .iter()
-                .any(|p| path == *p || path.starts_with(&format!("{p}/")))
-            {
-                dirty.push(path.to_string());
+        // One status per prefix: libgit2 bounds its walk of the index, HEAD and the work tree
+        // by the prefix all pathspecs share, which for several is the whole repo (the
+        // generated overlays included).
+        for prefix in prefixes {
+            let mut options = git2::StatusOptions::new();
+            options
+                .include_untracked(true)
+                .recurse_untracked_dirs(true)
+                .include_ignored(false)
+                .pathspec(format!("{}{prefix}", self.prefix));
+            let statuses = self.repo.statuses(Some(&mut options))?;
+            for entry in statuses.iter() {
+                let Ok(path) = entry.path() else { continue };
+                let Some(path) = path.strip_prefix(&self.prefix) else {
+                    continue;
+                };
+                if path == *prefix || path.starts_with(&format!("{prefix}/")) {
+                    dirty.push(path.to_string());
+                }
             }
         }
         dirty.sort();
+        dirty.dedup();
         Ok(dirty)
     }
 
@@ -653,28 +646,15 @@ impl GitRepo {
         let lock = self.lock(what, wait)?;
         // Files a killed command staged for its commit hooks go back first.
         hook_stage::restore(root, self.repo.path())?;
-        self.remove_leftovers(root, &WRITTEN_DIRS);
+        self.remove_leftovers(root);
         Ok(lock)
     }
 
-    /// Removes temporary files a killed tenantctl left in `dirs` (relative to `root`) and in its
-    /// own place under `.git`. Only call while holding the clone lock.
-    fn remove_leftovers(&self, root: &Path, dirs: &[&str]) {
+    /// Removes temporary files a killed tenantctl left (in the folders its journals name) and in
+    /// its own place under `.git`. Only call while holding the clone lock.
+    fn remove_leftovers(&self, root: &Path) {
         let _ = std::fs::remove_dir_all(self.scratch_dir());
-        for dir in dirs {
-            let top = root.join(dir);
-            // Not through a link: walkdir would follow one given as its root (links below it
-            // are not followed).
-            if !std::fs::symlink_metadata(&top).is_ok_and(|m| m.is_dir()) {
-                continue;
-            }
-            for entry in walkdir::WalkDir::new(&top).into_iter().flatten() {
-                let name = entry.file_name().to_string_lossy();
-                if entry.file_type().is_file() && name.starts_with(crate::apply::TEMP_PREFIX) {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
+        crate::apply::remove_leftovers(root);
     }
 
     /// Where tenantctl keeps temporary files inside the git directory.

@@ -760,3 +760,84 @@ fn set_git_setting(world: &World, line: &str, message: &str) {
     );
     world.git(&["commit", "-qam", message]);
 }
+
+/// Every tenantctl temporary file and journal under `dir` (outside `.git`).
+fn temporary_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tenantctl-"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+#[test]
+/// A render killed while it writes leaves temporary files beside their targets and its
+/// journal at the root; the next command holding the lock removes exactly those, without
+/// walking the repo, and a file tenantctl did not make is left alone.
+fn a_killed_render_leaves_temporary_files_that_the_next_command_removes() {
+    let world = World::new();
+    world.platform_with_remote();
+    let dir = world.platform();
+    for id in 0..150 {
+        world.write(
+            &format!("guilds/guild-{}.yaml", 1000 + id),
+            &format!("guild_id: \"{}\"\ntier: \"free\"\n", 1000 + id),
+        );
+    }
+    // What a killed writer leaves, made by hand: the moment of a kill is luck, this is not.
+    let deep = dir.join("kustomize/guilds/guild-1000");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join(".tenantctl-999-00000000000000aa"), "half").unwrap();
+    std::fs::write(
+        dir.join(".tenantctl-journal-999-00000000000000bb"),
+        "kustomize/guilds/guild-1000\n../outside\n/etc\n",
+    )
+    .unwrap();
+    // Not listed in any journal: not tenantctl's to remove.
+    let unlisted = dir.join("guilds/.tenantctl-notes");
+    std::fs::write(&unlisted, "mine").unwrap();
+    let outside = world.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join(".tenantctl-1-00"), "outside the repo").unwrap();
+    ok(&world.tenantctl(&["render"]));
+    assert_eq!(temporary_files(&dir), vec![unlisted.clone()]);
+    assert!(
+        outside.join(".tenantctl-1-00").exists(),
+        "nothing outside the repo is touched"
+    );
+    std::fs::remove_file(&unlisted).unwrap();
+
+    // Real kills, spread over a render of 150 guilds from nothing.
+    let started = Instant::now();
+    std::fs::remove_dir_all(dir.join("kustomize/guilds")).unwrap();
+    ok(&world.tenantctl(&["render"]));
+    let typical = started.elapsed().as_millis() as u64;
+    let mut random = Lcg(0x0dd_ba11);
+    let mut left_some = 0;
+    for round in 0..12 {
+        std::fs::remove_dir_all(dir.join("kustomize/guilds")).unwrap();
+        let mut child = world
+            .tenantctl_command(&dir, &["render"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = random.next(typical + 1);
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !temporary_files(&dir).is_empty() {
+            left_some += 1;
+        }
+        ok(&world.tenantctl(&["render"]));
+        assert_eq!(
+            temporary_files(&dir),
+            Vec::<PathBuf>::new(),
+            "round {round} (killed after {delay} ms): the next command removed the leftovers"
+        );
+        ok(&world.tenantctl(&["render", "--check"]));
+    }
+    eprintln!("{left_some} of 12 kills left temporary files behind");
+}
