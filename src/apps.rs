@@ -63,6 +63,9 @@ pub struct WorkTree {
     disk: Disk,
     /// Folder listings already read: every shard's pattern lists `guilds/` again otherwise.
     listings: std::sync::Mutex<Listings>,
+    /// Guild and tenant files a snapshot read already (regular files, valid UTF-8), by path:
+    /// the disk is read once per command.
+    read: std::collections::HashMap<String, std::sync::Arc<crate::load::SourceFile>>,
 }
 
 impl WorkTree {
@@ -70,6 +73,24 @@ impl WorkTree {
         WorkTree {
             disk: Disk::new(root),
             listings: Default::default(),
+            read: Default::default(),
+        }
+    }
+
+    /// The work tree, with the guild and tenant files `snapshot` read from it taken from the
+    /// snapshot rather than read again. Files it could not parse are read again: Argo CD reads
+    /// bytes, and the snapshot's text of a file that is not UTF-8 is not those bytes.
+    pub fn with_snapshot(root: &Path, snapshot: &crate::load::Snapshot) -> WorkTree {
+        let read = snapshot
+            .guilds
+            .iter()
+            .chain(&snapshot.tenants)
+            .filter(|(_, file)| file.parsed.is_ok())
+            .map(|(path, file)| (path.clone(), std::sync::Arc::clone(file)))
+            .collect();
+        WorkTree {
+            read,
+            ..WorkTree::new(root)
         }
     }
 
@@ -121,6 +142,9 @@ impl RepoView for WorkTree {
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(file) = self.read.get(path) {
+            return Ok(Some(file.text.as_bytes().to_vec()));
+        }
         // Links are followed as Argo CD's repo server follows them in its checkout: inside the
         // repo only, a few hops at most.
         let mut path = path.to_string();
@@ -150,6 +174,9 @@ impl RepoView for WorkTree {
     }
 
     fn link_target(&self, path: &str) -> Result<Option<String>> {
+        if self.read.contains_key(path) {
+            return Ok(None); // read as a regular file, never through a link
+        }
         let full = self.disk.root.join(path);
         let Ok(target) = std::fs::read_link(&full) else {
             return Ok(None);

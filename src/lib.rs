@@ -25,6 +25,8 @@ pub mod load;
 pub mod manifests;
 pub mod model;
 pub mod operation;
+#[cfg(feature = "git")]
+pub mod parse_memo;
 pub mod redact;
 pub mod render;
 pub mod secret;

@@ -14,6 +14,8 @@ use rayon::prelude::*;
 use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 use crate::model::tenant::TENANTS_DIR;
+#[cfg(feature = "git")]
+use crate::parse_memo::ParseMemo;
 use crate::secret::{SECRETS_DIR, SOPS_CONFIG};
 use crate::source::{Disk, EntryKind, Fetched, Refusal, Source};
 use crate::validate::diagnostic::Diagnostic;
@@ -156,13 +158,18 @@ impl Snapshot {
         progress(Some(
             guild_paths.len() + tenant_paths.len() + secret_paths.len(),
         ));
+        // Guild and tenant files parsed before by this binary are not parsed again.
+        let memo = ParseMemo::open(root);
         type Read = std::result::Result<SourceFile, Diagnostic>;
-        let read = |paths: Vec<String>| -> Result<Vec<(String, Read)>> {
+        let read = |paths: Vec<String>, memo: Option<&ParseMemo>| -> Result<Vec<(String, Read)>> {
             paths
                 .into_par_iter()
                 .map(|path| {
                     let file = match source.fetch(&path)? {
-                        Fetched::File(bytes) => Ok(SourceFile::parse(path.clone(), &bytes)),
+                        Fetched::File(bytes) => Ok(match memo {
+                            Some(memo) => memo.parse(path.clone(), &bytes),
+                            None => SourceFile::parse(path.clone(), &bytes),
+                        }),
                         Fetched::Missing => {
                             return Err(anyhow::anyhow!("reading {path}: it vanished").into());
                         }
@@ -188,9 +195,10 @@ impl Snapshot {
             }
             map
         };
-        let guilds = sorted(read(guild_paths)?);
-        let tenants = sorted(read(tenant_paths)?);
-        let secrets = sorted(read(secret_paths)?);
+        let guilds = sorted(read(guild_paths, Some(&memo))?);
+        let tenants = sorted(read(tenant_paths, Some(&memo))?);
+        memo.save();
+        let secrets = sorted(read(secret_paths, None)?);
         let sops_config = match source.fetch(SOPS_CONFIG)? {
             Fetched::File(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
             _ => None,
@@ -361,4 +369,21 @@ fn list_overlays(source: &dyn Source, problems: &mut Vec<Diagnostic>) -> Result<
         }
     }
     Ok(overlays)
+}
+
+/// Without git there is no place for a memo: every file is parsed.
+#[cfg(not(feature = "git"))]
+struct ParseMemo;
+
+#[cfg(not(feature = "git"))]
+impl ParseMemo {
+    fn open(_root: &Path) -> ParseMemo {
+        ParseMemo
+    }
+
+    fn parse(&self, path: String, bytes: &[u8]) -> SourceFile {
+        SourceFile::parse(path, bytes)
+    }
+
+    fn save(self) {}
 }

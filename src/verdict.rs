@@ -56,7 +56,7 @@ pub fn check(root: &Path, snapshot: &Snapshot, schemas: &Schemas) -> Result<Verd
 /// Applications, ones it would not create, files and templates it fails on) and the files it
 /// cannot see at all (untracked or ignored: it reads what `git ls-files` lists).
 pub fn argo_findings(root: &Path, snapshot: &Snapshot) -> Result<Vec<Diagnostic>> {
-    let mut found = apps::preview_in(&WorkTree::new(root))?.problems;
+    let mut found = apps::preview_in(&WorkTree::with_snapshot(root, snapshot))?.problems;
     found.extend(unseen(root, snapshot));
     Ok(found)
 }

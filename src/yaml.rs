@@ -105,6 +105,18 @@ impl Document {
     }
 }
 
+impl Document {
+    /// A document whose `text` this binary parsed before, into `value` (a memo of the parse):
+    /// the same document the parse gives, positions worked out when first asked for.
+    pub fn parsed_before(value: Value, text: &str) -> Document {
+        Document {
+            value,
+            text: text.into(),
+            positions: std::sync::OnceLock::new(),
+        }
+    }
+}
+
 /// Why a file could not be parsed, with the position where that was found.
 #[derive(Debug, Clone)]
 pub struct ParseError {

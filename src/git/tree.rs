@@ -16,6 +16,10 @@ use crate::source::{self, EntryKind, Fetched, MAX_READ_BYTES, Refusal, Source};
 /// its header, before its content is loaded.
 pub struct TreeSource {
     inner: Mutex<Inner>,
+    /// Handles that read blobs, one per thread at a time: a snapshot reads thousands of files
+    /// in parallel, and one handle behind the lock made them take turns.
+    readers: Mutex<Vec<Repository>>,
+    git_dir: std::path::PathBuf,
     /// `None`: an empty tree (an unborn branch).
     tree: Option<Oid>,
     /// The config repo's place in the git work tree, empty or ending in `/`.
@@ -60,9 +64,26 @@ impl TreeSource {
                 repo: Repository::open(git_dir)?,
                 trees: HashMap::new(),
             }),
+            readers: Mutex::new(Vec::new()),
+            git_dir: git_dir.to_path_buf(),
             tree,
             prefix: prefix.to_string(),
         })
+    }
+
+    /// `read` with a handle of its own, taken from the pool (or opened) and given back.
+    fn with_reader<T>(&self, read: impl FnOnce(&Repository) -> Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let repo = match pooled {
+            Some(repo) => repo,
+            None => Repository::open(&self.git_dir)?,
+        };
+        let result = read(&repo);
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(repo);
+        result
     }
 
     /// What `path` is in the commit, found one part at a time so that a symbolic link on the
@@ -117,17 +138,20 @@ enum Located {
 
 impl Source for TreeSource {
     fn fetch(&self, path: &str) -> Result<Fetched> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        match self.locate(&mut inner, path)? {
+        let located = {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            self.locate(&mut inner, path)?
+        };
+        match located {
             Located::Missing => Ok(Fetched::Missing),
             Located::Refused(refusal) => Ok(Fetched::Refused(refusal)),
             Located::Tree(_) | Located::Other => Ok(Fetched::Refused(Refusal::NotRegular {
                 path: path.to_string(),
             })),
-            Located::Blob(id) => {
-                let repo = &inner.repo;
+            Located::Blob(id) => self.with_reader(|repo| {
+                let odb = repo.odb()?;
                 // The size from the object's header: a huge blob is never inflated.
-                let (size, _) = repo.odb()?.read_header(id)?;
+                let (size, _) = odb.read_header(id)?;
                 if size as u64 > MAX_READ_BYTES {
                     return Ok(Fetched::Refused(Refusal::TooLarge {
                         path: path.to_string(),
@@ -135,8 +159,8 @@ impl Source for TreeSource {
                         limit: MAX_READ_BYTES,
                     }));
                 }
-                Ok(Fetched::File(repo.find_blob(id)?.content().to_vec()))
-            }
+                Ok(Fetched::File(odb.read(id)?.data().to_vec()))
+            }),
         }
     }
 

@@ -17,7 +17,7 @@ use tenantctl::source::Disk;
 use tenantctl::validate::{self, Schemas};
 use tenantctl::{Diagnostic, Error};
 
-use crate::support::{Rng, World, fails_with, ok};
+use crate::support::{Rng, World, fails_with, ok, text};
 
 type Change = BTreeMap<String, Option<String>>;
 
@@ -474,5 +474,81 @@ fn an_edit_that_keeps_size_and_modification_time_is_still_found() {
     assert!(
         out.contains(&format!("{overlay}:1:1: error[E400]")),
         "the changed inode time gives it away: {out}"
+    );
+}
+
+#[test]
+fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&[
+        "create-tenant",
+        "shop-1",
+        "--type",
+        "staging",
+        "--domain",
+        "shop.example.com",
+    ]));
+    ok(&world.tenantctl(&["create-guild", "7", "--tier", "pro"]));
+    // By hand: a second tenant claiming the first one's domain (a rule across files, whose
+    // positions point into a file the memo knows), and a guild with a YAML 1.1 trap.
+    let first = world.read("tenants/shop-1.yaml");
+    world.write(
+        "tenants/shop-2.yaml",
+        &first
+            .replace("name: \"shop-1\"", "name: \"shop-2\"")
+            .replace("tenantId: \"shop-1\"", "tenantId: \"shop-2\""),
+    );
+    world.write(
+        "guilds/guild-8.yaml",
+        "guild_id: \"8\"\ntier: \"free\"\nbackend_cpu_limit: 0755\n",
+    );
+    let memo = world.platform().join(".git/tenantctl-parse-memo");
+    let verdict = || {
+        let out = world.tenantctl(&["validate", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let _ = std::fs::remove_file(&memo);
+    let fresh = verdict();
+    assert!(memo.exists(), "validate remembers what it parsed");
+    assert!(
+        std::fs::read_to_string(&memo).unwrap().lines().count() > 3,
+        "the guild and tenant files are in it"
+    );
+    for expected in ["tenants/shop-", "guilds/guild-8.yaml", "\"line\": 3"] {
+        assert!(fresh.contains(expected), "{expected} in {fresh}");
+    }
+    // Every file from the memo now: the same findings, at the same lines and columns.
+    assert_eq!(verdict(), fresh);
+    // A memo of another binary, or a torn one, is read as none.
+    let text_of_memo = std::fs::read_to_string(&memo).unwrap();
+    let (_, entries) = text_of_memo.split_once('\n').unwrap();
+    std::fs::write(
+        &memo,
+        format!(
+            "tenantctl-parse-memo 1 another-binary\n{}",
+            entries.replace("shop.example.com", "other.example.com")
+        ),
+    )
+    .unwrap();
+    assert_eq!(verdict(), fresh);
+    let torn = std::fs::read_to_string(&memo).unwrap();
+    std::fs::write(&memo, &torn[..torn.len() / 2]).unwrap();
+    assert_eq!(verdict(), fresh);
+    // And create, which reads the commit through the memo, refuses as a fresh parse does.
+    std::fs::remove_file(world.platform().join("guilds/guild-8.yaml")).unwrap();
+    std::fs::remove_file(world.platform().join("tenants/shop-2.yaml")).unwrap();
+    ok(&world.tenantctl(&["validate"]));
+    fails_with(
+        &world.tenantctl(&[
+            "create-tenant",
+            "shop-3",
+            "--type",
+            "staging",
+            "--domain",
+            "shop.example.com",
+        ]),
+        1,
     );
 }
