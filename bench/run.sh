@@ -226,10 +226,10 @@ bench_size() {
 
     measure "$n" "validate guilds + tenants" "tenantctl validate" subject "$run" "$repo" \
       "$TENANTCTL" validate
-    # Without the render memo (.git/tenantctl-render-memo): every overlay rendered, as in a
-    # fresh CI clone.
-    measure "$n" "validate guilds + tenants" "tenantctl validate (no render memo: a fresh clone)" subject "$run" "$repo" \
-      bash -c "rm -f .git/tenantctl-render-memo && $TENANTCTL validate"
+    # Without the memos (.git/tenantctl-render-memo, .git/tenantctl-parse-memo): every file
+    # parsed and every overlay rendered, as in a fresh CI clone.
+    measure "$n" "validate guilds + tenants" "tenantctl validate (no memos: a fresh clone)" subject "$run" "$repo" \
+      bash -c "rm -f .git/tenantctl-render-memo .git/tenantctl-parse-memo && $TENANTCTL validate"
     measure "$n" "validate guilds + tenants" "ajv-cli" ref "$run" "$repo" bash -c \
       "$AJV validate --spec=draft2020 -c ajv-formats -s schemas/guild.schema.json -d '$guild_glob' && $AJV validate --spec=draft2020 -c ajv-formats -s schemas/tenant.schema.json -d '$tenant_glob'"
     ((run == 1)) && expect_count ajv-cli "$((2 * n))" "$(grep -c ' valid$' "$log")"
