@@ -76,9 +76,12 @@ def main():
       "`tenantctl render` writes.")
     w("- caches: in the git repo, `validate`, `render` and `render --check` find an overlay whose "
       "inputs are unchanged current without rendering it, when its files still have the blob ids "
-      "`.git/tenantctl-render-memo` recorded (the setup's render and validate wrote it); the "
-      "\"no render memo\" row removes it first, as in a fresh clone. The guild-only copy and the "
-      "first render have no `.git`, so no memo. create-guild and create-tenant build on a commit "
+      "`.git/tenantctl-render-memo` recorded (the setup's render and validate wrote it), and "
+      "every command takes an unchanged guild or tenant file's parsed value from "
+      "`.git/tenantctl-parse-memo`; the \"no memos\" row removes both first, as in a fresh "
+      "clone. The guild-only copy and the first render have no `.git`, so no memo. The "
+      "\"git's own floor\" row is the commit made by hand: `git add`, `git commit` and "
+      "`git push` of one changed file. create-guild and create-tenant build on a commit "
       "tenantctl made (`.git/tenantctl-verified-trees`) and render only the overlays they touch; "
       "the \"after a commit made by hand\" row runs right after a hand-made commit, so it renders "
       "and checks the whole repo.")
