@@ -382,13 +382,18 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
     for change in &plan.changes {
         check_writable_in(&mut dirs, &change.path)?;
     }
-    let _journal = Journal::begin(
-        root,
-        plan.changes
-            .iter()
-            .filter(|c| c.new.is_some())
-            .map(|c| c.path.as_str()),
-    )?;
+    // No temporary file without content to write: a plan of removals (or none) writes nothing,
+    // not even a journal.
+    let mut written = plan
+        .changes
+        .iter()
+        .filter(|c| c.new.is_some())
+        .map(|c| c.path.as_str())
+        .peekable();
+    let _journal = match written.peek() {
+        Some(_) => Some(Journal::begin(root, written)?),
+        None => None,
+    };
     let mut dirs = DirCache::new(root);
     let mut staged: Vec<Option<Staged>> = Vec::with_capacity(plan.changes.len());
     for change in &plan.changes {

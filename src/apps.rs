@@ -669,9 +669,9 @@ fn generate(view: &dyn RepoView, file: &str, set: &Value) -> Result<Generated> {
             continue;
         };
         for pattern in files.iter().filter_map(|f| f["path"].as_str()) {
-            // Read in order through the view, then parse and fill in parallel: both are pure,
-            // and at 100,000 files they are most of a preview.
-            // In chunks, so that no more than a chunk's bytes are held at once.
+            // Read in order through the view, then parse and fill in parallel (both are pure,
+            // and at 100,000 files most of a preview), a chunk at a time so that no more than a
+            // chunk's bytes are held at once.
             for chunk in view.matching(pattern)?.chunks(PARSE_CHUNK) {
                 let mut read = Vec::new();
                 for matched in chunk {

@@ -2172,3 +2172,32 @@ fn the_quote_hint_for_an_unquoted_1_0_said_quote_10() {
     assert!(out.contains("help: quote it: \"1_0\""), "{out}");
     assert!(!out.contains("quote it: \"10\""), "{out}");
 }
+
+#[test]
+fn a_no_op_render_wrote_and_removed_a_journal_file_at_the_root() {
+    use std::os::unix::fs::MetadataExt as _;
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "pro"]));
+    ok(&world.tenantctl(&["render"]));
+    // A file made and removed in a folder changes the folder's modification time.
+    let stamp = |dir: &std::path::Path| {
+        let meta = std::fs::metadata(dir).unwrap();
+        (
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+        )
+    };
+    let root = world.platform();
+    let overlay = root.join("kustomize/guilds/guild-1");
+    let before = (stamp(&root), stamp(&overlay));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    ok(&world.tenantctl(&["render"]));
+    assert_eq!(
+        (stamp(&root), stamp(&overlay)),
+        before,
+        "a render with nothing to write touches no folder"
+    );
+}
