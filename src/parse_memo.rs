@@ -6,13 +6,13 @@
 //! and the binary that parsed them ([`crate::render::memo::build_key`]); only files that parsed
 //! are kept, with their value as JSON. A hit gives the same value the parse gives, with the
 //! positions left to be worked out from the text if a finding asks (as for any valid file).
-//! The YAML parser reads about 10 MB a second; the memo's JSON is read ten times as fast.
+//! At 10,000 guilds and 10,000 tenants (11 MB of files, 2 cores) reading and parsing them took
+//! 0.65-0.93 s, and 0.28-0.35 s through the memo.
 //!
 //! The memo is a cache: a missing, stale, torn or foreign file only costs the parse. `.git` is
 //! trusted as git trusts it (someone who can write it can also change the hooks).
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -20,7 +20,7 @@ use git2::Oid;
 use serde_json::Value;
 
 use crate::load::SourceFile;
-use crate::render::memo::{blob_id, build_key};
+use crate::render::memo::{blob_id, build_key, replace_cache};
 use crate::yaml::Document;
 
 const FILE: &str = "tenantctl-parse-memo";
@@ -110,19 +110,7 @@ impl ParseMemo {
             text.push_str(json);
             text.push('\n');
         }
-        let Some(dir) = file.parent() else {
-            return;
-        };
-        // Written beside and renamed over: a reader sees the old memo or the new one.
-        let Ok(mut scratch) = tempfile::Builder::new()
-            .prefix("tenantctl-parse-memo.")
-            .tempfile_in(dir)
-        else {
-            return;
-        };
-        if scratch.write_all(text.as_bytes()).is_ok() {
-            let _ = scratch.persist(&file);
-        }
+        replace_cache(&file, &text);
     }
 }
 

@@ -121,19 +121,25 @@ impl Memo {
                 text += &format!("{key} {id} {path}\n");
             }
         }
-        let Some(dir) = file.parent() else {
-            return;
-        };
-        // Written beside and renamed over: a reader sees the old memo or the new one.
-        let Ok(mut scratch) = tempfile::Builder::new()
-            .prefix("tenantctl-render-memo.")
-            .tempfile_in(dir)
-        else {
-            return;
-        };
-        if scratch.write_all(text.as_bytes()).is_ok() {
-            let _ = scratch.persist(&file);
-        }
+        replace_cache(&file, &text);
+    }
+}
+
+/// Writes a cache file in `.git` beside `file` and renames it over, best effort: a reader sees
+/// the old cache or the new one, never a torn one. Not flushed: a cache lost in a crash only
+/// costs the work it saved.
+pub fn replace_cache(file: &Path, text: &str) {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+        return;
+    };
+    let Ok(mut scratch) = tempfile::Builder::new()
+        .prefix(&format!("{}.", name.to_string_lossy()))
+        .tempfile_in(dir)
+    else {
+        return;
+    };
+    if scratch.write_all(text.as_bytes()).is_ok() {
+        let _ = scratch.persist(file);
     }
 }
 
