@@ -571,20 +571,20 @@ pub fn remove_leftovers(root: &Path) {
         return;
     };
     for entry in entries.flatten() {
+        // Journals only (never through a link): a temporary file at the root is in a folder a
+        // journal names, like any other.
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with(TEMP_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+        if !name.starts_with(JOURNAL_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        if name.starts_with(JOURNAL_PREFIX) {
-            // A journal names folders: 64 MiB is far more than a million of them.
-            let listed = std::fs::File::open(entry.path()).and_then(|file| {
-                let mut text = String::new();
-                file.take(64 << 20).read_to_string(&mut text)?;
-                Ok(text)
-            });
-            for dir in listed.iter().flat_map(|text| text.lines()) {
-                remove_temp_files_in(root, dir);
-            }
+        // A journal names folders: 64 MiB is far more than a million of them.
+        let listed = std::fs::File::open(entry.path()).and_then(|file| {
+            let mut text = String::new();
+            file.take(64 << 20).read_to_string(&mut text)?;
+            Ok(text)
+        });
+        for dir in listed.iter().flat_map(|text| text.lines()) {
+            remove_temp_files_in(root, dir);
         }
         let _ = std::fs::remove_file(entry.path());
     }

@@ -761,15 +761,17 @@ fn set_git_setting(world: &World, line: &str, message: &str) {
     world.git(&["commit", "-qam", message]);
 }
 
-/// Every tenantctl temporary file and journal under `dir` (outside `.git`).
+/// Every tenantctl temporary file and journal under `dir` (outside `.git`), sorted.
 fn temporary_files(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_entry(|e| e.file_name() != ".git")
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with(".tenantctl-"))
         .map(|e| e.into_path())
-        .collect()
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
@@ -795,18 +797,24 @@ fn a_killed_render_leaves_temporary_files_that_the_next_command_removes() {
         "kustomize/guilds/guild-1000\n../outside\n/etc\n",
     )
     .unwrap();
-    // Not listed in any journal: not tenantctl's to remove.
+    // Not in a folder any journal names: not tenantctl's to remove.
     let unlisted = dir.join("guilds/.tenantctl-notes");
     std::fs::write(&unlisted, "mine").unwrap();
+    let at_root = dir.join(".tenantctl-notes");
+    std::fs::write(&at_root, "mine too").unwrap();
     let outside = world.path().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join(".tenantctl-1-00"), "outside the repo").unwrap();
     ok(&world.tenantctl(&["render"]));
-    assert_eq!(temporary_files(&dir), vec![unlisted.clone()]);
+    assert_eq!(
+        temporary_files(&dir),
+        vec![at_root.clone(), unlisted.clone()]
+    );
     assert!(
         outside.join(".tenantctl-1-00").exists(),
         "nothing outside the repo is touched"
     );
+    std::fs::remove_file(&at_root).unwrap();
     std::fs::remove_file(&unlisted).unwrap();
 
     // Real kills, spread over a render of 150 guilds from nothing.
