@@ -74,6 +74,7 @@ impl ParseMemo {
         }
         let file = SourceFile::parse(path, bytes);
         if let Ok(document) = &file.parsed
+            && !has_float(&document.value)
             && let Ok(json) = serde_json::to_string(&document.value)
         {
             self.remember(id, json);
@@ -111,6 +112,18 @@ impl ParseMemo {
             text.push('\n');
         }
         replace_cache(&file, &text);
+    }
+}
+
+/// Whether `value` holds a fractional number: serde_json reads floats back to the nearest
+/// value only on a best-effort basis (its `float_roundtrip` feature is off), so a document with
+/// one is parsed every time rather than risk a last digit. Integers and text read back exactly.
+fn has_float(value: &Value) -> bool {
+    match value {
+        Value::Number(number) => number.is_f64(),
+        Value::Array(items) => items.iter().any(has_float),
+        Value::Object(map) => map.values().any(has_float),
+        _ => false,
     }
 }
 

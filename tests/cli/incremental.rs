@@ -503,6 +503,11 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
         "guilds/guild-8.yaml",
         "guild_id: \"8\"\ntier: \"free\"\nbackend_cpu_limit: 0755\n",
     );
+    // A float: JSON does not read every one back to the same last digit, so never memoised.
+    world.write(
+        "guilds/guild-9.yaml",
+        "guild_id: \"9\"\ntier: \"free\"\nweight: 0.30000000000000004\n",
+    );
     let memo = world.platform().join(".git/tenantctl-parse-memo");
     let verdict = || {
         let out = world.tenantctl(&["validate", "--format", "json"]);
@@ -512,9 +517,14 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
     let _ = std::fs::remove_file(&memo);
     let fresh = verdict();
     assert!(memo.exists(), "validate remembers what it parsed");
+    let remembered = std::fs::read_to_string(&memo).unwrap();
     assert!(
-        std::fs::read_to_string(&memo).unwrap().lines().count() > 3,
+        remembered.lines().count() > 3,
         "the guild and tenant files are in it"
+    );
+    assert!(
+        remembered.contains("\"guild_id\":\"8\"") && !remembered.contains("0.3000"),
+        "{remembered}"
     );
     for expected in ["tenants/shop-", "guilds/guild-8.yaml", "\"line\": 3"] {
         assert!(fresh.contains(expected), "{expected} in {fresh}");
@@ -538,6 +548,7 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
     assert_eq!(verdict(), fresh);
     // And create, which reads the commit through the memo, refuses as a fresh parse does.
     std::fs::remove_file(world.platform().join("guilds/guild-8.yaml")).unwrap();
+    std::fs::remove_file(world.platform().join("guilds/guild-9.yaml")).unwrap();
     std::fs::remove_file(world.platform().join("tenants/shop-2.yaml")).unwrap();
     ok(&world.tenantctl(&["validate"]));
     fails_with(

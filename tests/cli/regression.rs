@@ -2075,7 +2075,8 @@ fn apps_read_head_and_ignored_the_branch_argocd_target_revision_names() {
     // A tag and a commit id resolve too.
     world.git(&["tag", "release-1", &production]);
     for revision in ["release-1", &production[..12]] {
-        world.set_argocd_setting(&format!("  targetRevision: {revision}\n"));
+        // Quoted: a commit id such as 687896046e16 is a number in YAML.
+        world.set_argocd_setting(&format!("  targetRevision: \"{revision}\"\n"));
         ok(&world.tenantctl(&["render", "--no-commit"]));
         crate::argo::commit_all(&world, "track another revision");
         let (code, listed, stderr) = crate::argo::apps(&world, &[]);
