@@ -199,6 +199,14 @@ pub fn generated_state(source: &dyn Source, desired: Files) -> Result<Generated>
     generated_state_under(source, desired, &all, &BTreeSet::new())
 }
 
+/// Whether rendered `text` passes the checks every generated file must pass before it is
+/// written: it starts with [`GENERATED_HEADER`] (so that tenantctl may later overwrite and
+/// remove it) and is no larger than a file tenantctl reads. [`generated_state_under`] reports
+/// the file that does not.
+pub fn may_write(text: &str) -> bool {
+    is_generated(text.as_bytes()) && text.len() as u64 <= MAX_READ_BYTES
+}
+
 /// [`generated_state`] looking for files to remove (and files in the way) only under `dirs`:
 /// with [`render::Overlays::Only`], the overlay folders of the guilds and tenants a change
 /// touches, a removed one's included. The files in `current` are generated files found to
@@ -210,6 +218,9 @@ pub fn generated_state_under(
     current: &BTreeSet<String>,
 ) -> Result<Generated> {
     for (path, text) in &desired {
+        if may_write(text) {
+            continue;
+        }
         // Each template's output is checked where it is rendered (render::engine), naming the
         // template; a file put together from several (a tenant's resources.yaml) is checked here.
         if !is_generated(text.as_bytes()) {
