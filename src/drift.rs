@@ -137,21 +137,12 @@ fn render_all(
     model: &Model,
     templates: &Templates,
 ) -> Result<(render::Files, Current)> {
-    use rayon::prelude::*;
-
     use crate::render::memo::{Memo, blob_id};
-    use crate::secret::Owner;
     use crate::source::{Fetched, Source as _};
 
     let git = crate::git::GitRepo::open(root).ok();
     let memo = Memo::open(root, git.as_ref(), model, templates);
     let disk = Disk::new(root);
-    let owners: Vec<Owner> = model
-        .guilds
-        .keys()
-        .map(|id| Owner::guild(id))
-        .chain(model.tenants.keys().map(|id| Owner::tenant(id)))
-        .collect();
     // The index vouches for most files (those `git status` would not read either); the rest
     // are read and hashed.
     let vouched = git
@@ -162,13 +153,43 @@ fn render_all(
         Some(blob) => blob == *id,
         None => matches!(disk.fetch(path), Ok(Fetched::File(bytes)) if blob_id(&bytes) == *id),
     };
+    let (overlays, paths) = overlays_unless_current(model, templates, Some(&memo), &on_disk)?;
+    let mut desired = render::render_repo_files(model, templates)?;
+    desired.extend(overlays);
+    Ok((desired, Current { paths, memo }))
+}
+
+/// What every guild's and tenant's overlay renders to, leaving out the overlays found current:
+/// those `memo` knows the files of, or that render to files `holds` (a path and the blob id of
+/// its wanted bytes) says are there already. Their paths are the second part. Only the text
+/// of overlays that must be written is kept, so that memory does not grow with the repo's
+/// rendered bytes (362 MB at 10,000 + 10,000).
+#[cfg(feature = "git")]
+pub(crate) fn overlays_unless_current(
+    model: &Model,
+    templates: &Templates,
+    memo: Option<&render::memo::Memo>,
+    holds: &(dyn Fn(&str, &git2::Oid) -> bool + Sync),
+) -> Result<(render::Files, std::collections::BTreeSet<String>)> {
+    use rayon::prelude::*;
+
+    use crate::render::memo::blob_id;
+    use crate::secret::Owner;
+
+    let owners: Vec<Owner> = model
+        .guilds
+        .keys()
+        .map(|id| Owner::guild(id))
+        .chain(model.tenants.keys().map(|id| Owner::tenant(id)))
+        .collect();
     // Per overlay: the paths of one found current, or what it renders to.
     let found: Vec<std::result::Result<Vec<String>, render::Files>> = owners
         .par_iter()
         .map(|owner| {
-            let key = memo.key(model, owner);
-            if let Some(files) = memo.lookup(&key)
-                && files.iter().all(|(path, id)| on_disk(path, id))
+            let key = memo.map(|memo| memo.key(model, owner));
+            if let (Some(memo), Some(key)) = (memo, key)
+                && let Some(files) = memo.lookup(&key)
+                && files.iter().all(|(path, id)| holds(path, id))
             {
                 memo.remember(key, files.to_vec());
                 return Ok(Ok(files.iter().map(|(path, _)| path.clone()).collect()));
@@ -178,19 +199,19 @@ fn render_all(
                 .iter()
                 .map(|(path, text)| (path.clone(), blob_id(text.as_bytes())))
                 .collect();
-            // Rendered and already on disk (a fresh clone, a memo of another build): found
-            // current here, as the memo would, so that its text is dropped now instead of being
-            // held with every other overlay's until the disk is compared (362 MB at 10,000 +
-            // 10,000). A file that would fail the checks every generated file must pass is kept,
-            // for `apply::generated_state_under` to report.
+            // Rendered and there already (a fresh clone, a memo of another build): found
+            // current here, as the memo would. A file that would fail the checks every
+            // generated file must pass is kept, for `apply::generated_state_under` to report.
             let current = files.values().all(|text| apply::may_write(text))
-                && ids.iter().all(|(path, id)| on_disk(path, id));
+                && ids.iter().all(|(path, id)| holds(path, id));
             let paths = current.then(|| ids.iter().map(|(path, _)| path.clone()).collect());
-            memo.remember(key, ids);
+            if let (Some(memo), Some(key)) = (memo, key) {
+                memo.remember(key, ids);
+            }
             Ok(paths.ok_or(files))
         })
         .collect::<Result<_>>()?;
-    let mut desired = render::render_repo_files(model, templates)?;
+    let mut desired = render::Files::new();
     let mut paths = std::collections::BTreeSet::new();
     for overlay in found {
         match overlay {
@@ -198,7 +219,7 @@ fn render_all(
             Err(files) => desired.extend(files),
         }
     }
-    Ok((desired, Current { paths, memo }))
+    Ok((desired, paths))
 }
 
 /// Without git there is no memo: everything is rendered.

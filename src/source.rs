@@ -140,6 +140,13 @@ pub trait Source: Sync {
         Ok(None)
     }
 
+    /// Whether the regular file at `path` is the blob `id`, when that can be told without
+    /// reading it ([`Source::holds`] by the id alone).
+    #[cfg(feature = "git")]
+    fn holds_blob(&self, _path: &str, _id: &git2::Oid) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
     /// The entries directly inside `dir`, sorted by name; empty when `dir` does not exist. An
     /// error (E102) when `dir` or a folder on the way to it is a symbolic link.
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>>;

@@ -165,9 +165,13 @@ impl Source for TreeSource {
     }
 
     fn holds(&self, path: &str, bytes: &[u8]) -> Result<Option<bool>> {
+        self.holds_blob(path, &Oid::hash_object(ObjectType::Blob, bytes)?)
+    }
+
+    fn holds_blob(&self, path: &str, id: &Oid) -> Result<Option<bool>> {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         Ok(match self.locate(&mut inner, path)? {
-            Located::Blob(id) => Some(Oid::hash_object(ObjectType::Blob, bytes)? == id),
+            Located::Blob(found) => Some(found == *id),
             _ => None,
         })
     }

@@ -131,7 +131,7 @@ pub fn desired_state(
                 .collect();
             apply::generated_state_under(source, desired, &dirs, &BTreeSet::new())?
         }
-        None => apply::generated_state(source, render::render(&model, &templates)?)?,
+        None => whole_repo(source, &model, &templates)?,
     };
     let (mut wanted, notes, mut unchanged) = generated.into_parts()?;
     for path in files.keys() {
@@ -139,6 +139,34 @@ pub fn desired_state(
     }
     wanted.extend(files.clone());
     Ok((wanted, notes, unchanged))
+}
+
+/// Every generated file against `source`. An overlay whose files `source` (a commit) shows to
+/// be what it renders to is left out of the comparison as it is rendered, so that the whole
+/// repo's rendered text is never held at once (a commit made by hand, a new tenantctl).
+#[cfg(feature = "git")]
+fn whole_repo(
+    source: &dyn Source,
+    model: &validate::Model,
+    templates: &Templates,
+) -> Result<apply::Generated> {
+    let holds = |path: &str, id: &git2::Oid| matches!(source.holds_blob(path, id), Ok(Some(true)));
+    let (overlays, current) =
+        crate::drift::overlays_unless_current(model, templates, None, &holds)?;
+    let mut desired = render::render_repo_files(model, templates)?;
+    desired.extend(overlays);
+    let all = apply::GENERATED_DIRS.map(String::from);
+    apply::generated_state_under(source, desired, &all, &current)
+}
+
+/// Without git, a source is a folder: every file is rendered and compared.
+#[cfg(not(feature = "git"))]
+fn whole_repo(
+    source: &dyn Source,
+    model: &validate::Model,
+    templates: &Templates,
+) -> Result<apply::Generated> {
+    apply::generated_state(source, render::render(model, templates)?)
 }
 
 /// The guilds and tenants (by ID) whose overlays a change of `files` from `snapshot` to

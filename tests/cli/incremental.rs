@@ -391,17 +391,36 @@ fn a_commit_made_by_hand_is_not_trusted_to_be_current() {
     let world = World::new();
     world.platform_with_remote();
     ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
-    // A teammate commits a hand edit of a generated file: the tree is not one tenantctl made.
+    ok(&world.tenantctl(&["create-guild", "3", "--tier", "pro"]));
+    ok(&world.tenantctl(&["create-tenant", "shop-1", "--type", "staging"]));
+    // A teammate commits a hand edit of a generated file and removes another: the tree is not
+    // one tenantctl made.
     let overlay = "kustomize/guilds/guild-1/kustomization.yaml";
     let edited = world.read(overlay) + "# edited by hand\n";
     world.write(overlay, &edited);
+    let removed = "kustomize/tenants/shop-1/params.yaml";
+    world.git(&["rm", "-q", removed]);
     world.git(&["commit", "-qam", "hand edit"]);
     let out = ok(&world.tenantctl(&["create-guild", "2", "--tier", "free", "--no-push"]));
     assert!(
-        out.contains(&format!("updated {overlay}")),
-        "the next command renders the whole repo and repairs the edit: {out}"
+        out.contains(&format!("updated {overlay}")) && out.contains(&format!("created {removed}")),
+        "the next command renders the whole repo and repairs the edits: {out}"
     );
     assert!(!world.read(overlay).contains("edited by hand"));
+    // The overlays the commit already held as rendered are left as they are.
+    let out = world.git(&["show", "--name-only", "--format=", "HEAD"]);
+    let touched: Vec<&str> = out.lines().collect();
+    for path in [overlay, removed, "guilds/guild-2.yaml"] {
+        assert!(touched.contains(&path), "{path}: {touched:?}");
+    }
+    assert!(
+        touched
+            .iter()
+            .all(|path| !path.starts_with("kustomize/guilds/guild-3/")
+                && !path.starts_with("kustomize/guilds/guild-1/isolation")
+                && (*path == removed || !path.starts_with("kustomize/tenants/shop-1/"))),
+        "{touched:?}"
+    );
     ok(&world.tenantctl(&["render", "--check"]));
 }
 
