@@ -52,8 +52,16 @@ def main():
     w = out.append
     w("# tenantctl benchmark (`make bench`)")
     w("")
+    only = meta.get("only_tenantctl")
+    reproduce = f"BENCH_SIZES=\"{meta['sizes']}\" BENCH_RUNS={meta['runs']}"
+    if only:
+        reproduce += f" BENCH_ONLY_TENANTCTL=\"{only}\" BENCH_OUT=<this file>"
     w("Written by `bench/run.sh` (overwritten on every run). Reproduce with "
-      f"`BENCH_SIZES=\"{meta['sizes']}\" BENCH_RUNS={meta['runs']} make bench`.")
+      f"`{reproduce} make bench`.")
+    if only:
+        w("")
+        w(f"At N = {only} only tenantctl is measured (BENCH_ONLY_TENANTCTL): no peers, no "
+          "guild-only copy, and the first render is timed once, in the setup.")
     w("")
     w(f"- date: {meta['date']}")
     w(f"- machine: {meta['machine']}; CPU: {meta['cpu']}; memory: {meta['memory']}")
