@@ -41,7 +41,7 @@ impl ParseMemo {
         let file = git2::Repository::discover(root)
             .ok()
             .map(|repo| repo.path().join(FILE));
-        let header = format!("tenantctl-parse-memo 1 {}", build_key());
+        let header = format!("tenantctl-parse-memo 2 {}", build_key());
         let known = file
             .as_ref()
             .and_then(|file| std::fs::read_to_string(file).ok())
@@ -89,8 +89,10 @@ impl ParseMemo {
             .push((id, json));
     }
 
-    /// Writes the entries this command used or added, when they differ from the memo read (a
-    /// file added, changed or removed); best effort.
+    /// Records the entries this command added; best effort. They are appended while the memo
+    /// holds few entries no command used (a create adds one file to a memo of 200,000: writing
+    /// the whole memo again grew with the repo); otherwise the memo is written anew with
+    /// exactly the entries this command used.
     pub fn save(self) {
         let Some(file) = self.file else {
             return;
@@ -98,21 +100,64 @@ impl ParseMemo {
         let mut used = self.used.into_inner().unwrap_or_else(|e| e.into_inner());
         used.sort_unstable_by_key(|entry| entry.0);
         used.dedup_by(|a, b| a.0 == b.0);
-        if used.len() == self.known.len() && used.iter().all(|(id, _)| self.known.contains_key(id))
-        {
+        let added: Vec<&(Oid, String)> = used
+            .iter()
+            .filter(|(id, _)| !self.known.contains_key(id))
+            .collect();
+        let kept = used.len() - added.len();
+        if added.is_empty() && kept == self.known.len() {
             return;
         }
-        let mut text = String::with_capacity(used.iter().map(|(_, j)| j.len() + 42).sum());
-        text.push_str(&self.header);
-        text.push('\n');
-        for (id, json) in &used {
-            text.push_str(&id.to_string());
-            text.push(' ');
-            text.push_str(json);
-            text.push('\n');
+        let unused = self.known.len() - kept;
+        if !self.known.is_empty() && unused <= self.known.len() / 4 {
+            if !added.is_empty() {
+                append(&file, &self.header, &entries_text(added.into_iter()));
+            }
+            return;
         }
+        let mut text = self.header.clone();
+        text.push('\n');
+        text.push_str(&entries_text(used.iter()));
         replace_cache(&file, &text);
     }
+}
+
+/// One line per entry: the blob id, the length of the JSON, the JSON. The length tells a line
+/// cut short (a command killed while appending) from a whole one.
+fn entries_text<'a>(entries: impl Iterator<Item = &'a (Oid, String)>) -> String {
+    let mut text = String::new();
+    for (id, json) in entries {
+        text.push_str(&format!("{id} {} {json}\n", json.len()));
+    }
+    text
+}
+
+/// Appends `text` to the memo in one write, if it is still one for `header` (another binary may
+/// have written its own since it was read); best effort. A line cut short before it is ended
+/// first, so that it stays one unreadable line.
+fn append(file: &Path, header: &str, text: &str) {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let Ok(mut memo) = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(file)
+    else {
+        return;
+    };
+    let mut first = vec![0u8; header.len() + 1];
+    if memo.read_exact(&mut first).is_err() || first != format!("{header}\n").as_bytes() {
+        return;
+    }
+    let mut last = [0u8];
+    let ended = memo.seek(SeekFrom::End(-1)).is_ok()
+        && memo.read_exact(&mut last).is_ok()
+        && last[0] == b'\n';
+    let text = if ended {
+        text.to_string()
+    } else {
+        format!("\n{text}")
+    };
+    let _ = memo.write_all(text.as_bytes());
 }
 
 /// Whether `value` holds a fractional number: serde_json reads floats back to the nearest
@@ -135,8 +180,35 @@ fn read_entries(text: &str, header: &str) -> HashMap<Oid, String> {
     }
     lines
         .filter_map(|line| {
-            let (id, json) = line.split_once(' ')?;
-            Some((Oid::from_str(id).ok()?, json.to_string()))
+            let (id, rest) = line.split_once(' ')?;
+            let (length, json) = rest.split_once(' ')?;
+            (length.parse::<usize>().ok()? == json.len())
+                .then(|| Some((Oid::from_str(id).ok()?, json.to_string())))?
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_append_goes_only_to_a_memo_of_the_same_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE);
+        // Another binary wrote its memo since this one read its own: nothing is appended.
+        std::fs::write(&file, "tenantctl-parse-memo 2 other\n").unwrap();
+        append(&file, "tenantctl-parse-memo 2 this", "entry\n");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "tenantctl-parse-memo 2 other\n"
+        );
+        // Its own memo, its last line cut short: the entry goes on a line of its own.
+        std::fs::write(&file, "tenantctl-parse-memo 2 this\ncut").unwrap();
+        append(&file, "tenantctl-parse-memo 2 this", "entry\n");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "tenantctl-parse-memo 2 this\ncut\nentry\n"
+        );
+    }
 }

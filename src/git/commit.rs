@@ -129,6 +129,10 @@ const FILTER_ATTRIBUTES: [&str; 6] = [
 ];
 
 impl GitRepo {
+    /// At most this many wanted paths are looked up in the base tree one by one; more are read
+    /// in one walk of the tree (see [`GitRepo::plan_tree`]).
+    const FEW_PATHS: usize = 64;
+
     /// Compares what the repo should hold (`wanted`: config-repo path -> text, or `None` for
     /// absent) with `base`'s tree, by blob id, and stores the blobs that change. Paths in
     /// `known_unchanged` were found holding their text in `base` already (`Source::holds`).
@@ -142,11 +146,30 @@ impl GitRepo {
             Some(base) => Some(self.repo.find_commit(base)?.tree()?),
             None => None,
         };
-        // Every entry of the base tree, read in one walk: looking each path up from the root
-        // parsed the folder of every guild once per file, which grew with the square of the repo.
+        // The base tree's entries at the wanted paths. Many are read in one walk: looking each
+        // up from the root parses the folder of every guild once per file (libgit2 caches no
+        // tree over 4 KiB), which grew with the square of the repo. A few (a create on a
+        // commit tenantctl made) are looked up one by one: the walk of every entry of a large
+        // repo cost more than the rest of the plan.
         let mut entries: std::collections::HashMap<String, (Oid, u32, Option<ObjectType>)> =
             std::collections::HashMap::new();
-        if let Some(tree) = &tree {
+        if let Some(tree) = &tree
+            && wanted.len() <= Self::FEW_PATHS
+        {
+            for path in wanted.keys() {
+                let repo_path = self.repo_path(path);
+                match tree.get_path(std::path::Path::new(&repo_path)) {
+                    Ok(entry) => {
+                        entries.insert(
+                            repo_path,
+                            (entry.id(), entry.filemode() as u32, entry.kind()),
+                        );
+                    }
+                    Err(error) if error.code() == git2::ErrorCode::NotFound => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        } else if let Some(tree) = &tree {
             tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
                 if let Ok(name) = entry.name() {
                     entries.insert(

@@ -582,3 +582,116 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
         1,
     );
 }
+
+#[test]
+fn the_plan_of_a_few_paths_is_their_plan_among_many() {
+    // A commit's plan looks a few wanted paths up one by one and reads the whole base tree for
+    // many: both must see the same old files.
+    let world = World::new();
+    world.platform_with_remote();
+    for i in 0..80 {
+        world.write(&format!("notes/n-{i}.txt"), &format!("note {i}\n"));
+    }
+    world.write("notes/dir/inner.txt", "inside a folder\n");
+    world.git(&["add", "-A"]);
+    world.git(&["commit", "-qm", "notes"]);
+    let git = tenantctl::git::GitRepo::open(&world.platform()).unwrap();
+    let head = git.head().unwrap();
+    let mut wanted: Change = (0..80)
+        .map(|i| {
+            let text = match i % 4 {
+                1 => Some(format!("changed {i}\n")),
+                2 => None,
+                _ => Some(format!("note {i}\n")),
+            };
+            (format!("notes/n-{i}.txt"), text)
+        })
+        .collect();
+    for (path, text) in [
+        ("notes/new.txt", Some("new\n")),
+        ("notes/dir", Some("a file where a folder is\n")),
+        ("notes/n-1.txt/below", Some("below a file\n")),
+        ("missing/deep/path.txt", None),
+    ] {
+        wanted.insert(path.into(), text.map(String::from));
+    }
+    let many = git.plan_tree(head, &wanted, &BTreeSet::new()).unwrap();
+    let entries: Vec<_> = wanted.into_iter().collect();
+    let mut few = Vec::new();
+    for chunk in entries.chunks(5) {
+        let part: Change = chunk.iter().cloned().collect();
+        few.extend(
+            git.plan_tree(head, &part, &BTreeSet::new())
+                .unwrap()
+                .plan
+                .changes,
+        );
+    }
+    assert_eq!(many.plan.changes, few);
+    // 20 changed, 20 removed, the new file, the file where a folder is, the one below a file.
+    assert_eq!(many.plan.changes.len(), 43, "{:?}", many.plan.changes);
+}
+
+#[test]
+fn the_parse_memo_grows_by_appending_and_reads_no_line_cut_short() {
+    let world = World::new();
+    world.platform_with_remote();
+    ok(&world.tenantctl(&["create-guild", "1", "--tier", "free"]));
+    ok(&world.tenantctl(&["create-guild", "2", "--tier", "pro"]));
+    ok(&world.tenantctl(&["validate"]));
+    let memo = world.platform().join(".git/tenantctl-parse-memo");
+    let before = std::fs::read_to_string(&memo).unwrap();
+    // A create adds its file to the memo without writing the memo again.
+    ok(&world.tenantctl(&["create-guild", "3", "--tier", "free"]));
+    ok(&world.tenantctl(&["validate"]));
+    let after = std::fs::read_to_string(&memo).unwrap();
+    assert!(
+        after.starts_with(&before) && after.lines().count() > before.lines().count(),
+        "appended:\n{before}\n---\n{after}"
+    );
+    // Guild 1's entry, altered (an unknown tier) and cut short as by a command killed while
+    // appending: its length gives it away, so the file is parsed again, and the next entry is
+    // appended on a line of its own.
+    let (header, entries) = after.split_once('\n').unwrap();
+    let guild_1 = entries
+        .lines()
+        .find(|line| line.contains("\"guild_id\":\"1\""))
+        .unwrap();
+    let (id, _) = guild_1.split_once(' ').unwrap();
+    let altered = guild_1.replace("\"tier\":\"free\"", "\"tier\":\"zzz\"");
+    let cut = &altered[..altered.len() - 1];
+    // Guild 2's entry altered the same way, whole but for a length that is not the JSON's: not
+    // read either.
+    let guild_2 = entries
+        .lines()
+        .find(|line| line.contains("\"guild_id\":\"2\""))
+        .unwrap();
+    let (id_2, rest) = guild_2.split_once(' ').unwrap();
+    let (_, json) = rest.split_once(' ').unwrap();
+    let json = json.replace("\"tier\":\"pro\"", "\"tier\":\"zzz\"");
+    let wrong_length = format!("{id_2} {} {json}\n", json.len() + 1);
+    let others: String = entries
+        .lines()
+        .filter(|line| !line.starts_with(id) && !line.starts_with(id_2))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&memo, format!("{header}\n{others}{wrong_length}{cut}")).unwrap();
+    ok(&world.tenantctl(&["validate"]));
+    let mended = std::fs::read_to_string(&memo).unwrap();
+    let (_, appended) = mended.split_once(&format!("{cut}\n")).unwrap_or_default();
+    assert!(
+        appended.lines().any(|line| line == guild_1)
+            && appended.lines().any(|line| line == guild_2),
+        "guilds 1 and 2 parsed again and appended after the cut line:\n{mended}"
+    );
+    ok(&world.tenantctl(&["validate"]));
+    // A memo of another binary gets nothing appended: the next command writes its own.
+    std::fs::write(
+        &memo,
+        format!("tenantctl-parse-memo 2 another-binary\n{others}"),
+    )
+    .unwrap();
+    ok(&world.tenantctl(&["validate"]));
+    let own = std::fs::read_to_string(&memo).unwrap();
+    assert!(own.starts_with(&format!("{header}\n")), "{own}");
+}
