@@ -55,14 +55,10 @@ pub trait RepoView {
     fn link_target(&self, path: &str) -> Result<Option<String>>;
 }
 
-/// Folder listings by folder.
-type Listings = std::collections::HashMap<String, std::sync::Arc<Vec<(String, EntryKind)>>>;
-
 /// The work tree, uncommitted and untracked files included: a preview of what is not pushed.
 pub struct WorkTree {
+    /// Listing each folder once: every shard's pattern lists `guilds/` again otherwise.
     disk: Disk,
-    /// Folder listings already read: every shard's pattern lists `guilds/` again otherwise.
-    listings: std::sync::Mutex<Listings>,
     /// Guild and tenant files a snapshot read already (regular files, valid UTF-8), by path:
     /// the disk is read once per command.
     read: std::collections::HashMap<String, std::sync::Arc<crate::load::SourceFile>>,
@@ -71,15 +67,15 @@ pub struct WorkTree {
 impl WorkTree {
     pub fn new(root: &Path) -> WorkTree {
         WorkTree {
-            disk: Disk::new(root),
-            listings: Default::default(),
+            disk: Disk::sharing(root, &Default::default()),
             read: Default::default(),
         }
     }
 
     /// The work tree, with the guild and tenant files `snapshot` read from it taken from the
-    /// snapshot rather than read again. Files it could not parse are read again: Argo CD reads
-    /// bytes, and the snapshot's text of a file that is not UTF-8 is not those bytes.
+    /// snapshot rather than read again, and its folders listed once with the snapshot's other
+    /// readers. Files it could not parse are read again: Argo CD reads bytes, and the
+    /// snapshot's text of a file that is not UTF-8 is not those bytes.
     pub fn with_snapshot(root: &Path, snapshot: &crate::load::Snapshot) -> WorkTree {
         let read = snapshot
             .guilds
@@ -89,27 +85,14 @@ impl WorkTree {
             .map(|(path, file)| (path.clone(), std::sync::Arc::clone(file)))
             .collect();
         WorkTree {
+            disk: Disk::sharing(root, &snapshot.listings),
             read,
-            ..WorkTree::new(root)
         }
     }
 
     /// The entries of folder `dir`, listed once per preview.
-    fn list(&self, dir: &str) -> Result<std::sync::Arc<Vec<(String, EntryKind)>>> {
-        if let Some(found) = self
-            .listings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(dir)
-        {
-            return Ok(std::sync::Arc::clone(found));
-        }
-        let listed = std::sync::Arc::new(self.disk.list(dir)?);
-        self.listings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(dir.to_string(), std::sync::Arc::clone(&listed));
-        Ok(listed)
+    fn list(&self, dir: &str) -> Result<crate::source::Listing> {
+        self.disk.listed(dir)
     }
 }
 
@@ -261,8 +244,13 @@ pub fn preview_in(view: &dyn RepoView) -> Result<Preview> {
     problems.extend(shared_namespaces(&apps));
     // W106 is about what each set generates; the counts shown are what Argo CD creates.
     problems.extend(oversized(view, &sets)?);
+    // Counted in one pass: 200 sets of 1,000 each at 100,000 + 100,000.
+    let mut created: std::collections::HashMap<&str, usize> = Default::default();
+    for app in &apps {
+        *created.entry(app.application_set.as_str()).or_default() += 1;
+    }
     for (name, (_, count)) in sets.iter_mut() {
-        *count = apps.iter().filter(|a| a.application_set == *name).count();
+        *count = created.get(name.as_str()).copied().unwrap_or(0);
     }
     apps.sort_by(|a, b| (&a.application_set, &a.name).cmp(&(&b.application_set, &b.name)));
     followed.sort();
@@ -1004,9 +992,9 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
             Err(other) => return Err(other),
         };
         // One buffer for every entry's path: a folder of 100,000 guilds is listed once per
-        // shard, and most entries are skipped by their first characters.
+        // shard, and only the entries that can match are looked at.
         let mut relative = String::new();
-        for (name, kind) in entries.iter() {
+        for (name, kind) in candidates(&entries, &dir, literal) {
             relative.clear();
             if !dir.is_empty() {
                 relative.push_str(&dir);
@@ -1031,6 +1019,50 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
 }
 
 /// A git pathspec glob (no `:(glob)` magic).
+/// The entries of folder `dir` (sorted by name) whose path can match a pattern starting with
+/// `literal`, or lead to one that can: those whose name starts with what `literal` has after
+/// `dir/`, or is the start of it (every entry in a folder below `literal`, none beside it). Found by binary search in the sorted listing, so that each
+/// shard's pattern costs its own guilds rather than every guild's.
+fn candidates<'a>(
+    entries: &'a [(String, EntryKind)],
+    dir: &str,
+    literal: &str,
+) -> Vec<&'a (String, EntryKind)> {
+    let folder = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let Some(rest) = literal
+        .strip_prefix(&folder)
+        .filter(|rest| !rest.is_empty())
+    else {
+        // Below the literal start every entry can match; beside it, none.
+        return if folder.starts_with(literal) {
+            entries.iter().collect()
+        } else {
+            Vec::new()
+        };
+    };
+    let start = entries.partition_point(|(name, _)| name.as_str() < rest);
+    let mut found: Vec<&(String, EntryKind)> = (1..rest.len())
+        .filter(|end| rest.is_char_boundary(*end))
+        .filter_map(|end| {
+            let prefix = &rest[..end];
+            entries
+                .binary_search_by(|(name, _)| name.as_str().cmp(prefix))
+                .ok()
+                .map(|at| &entries[at])
+        })
+        .collect();
+    found.extend(
+        entries[start..]
+            .iter()
+            .take_while(|(name, _)| name.starts_with(rest)),
+    );
+    found
+}
+
 pub fn pathspec(pattern: &str) -> Result<globset::GlobMatcher> {
     Ok(globset::GlobBuilder::new(pattern.trim_start_matches("./"))
         .literal_separator(false)
@@ -1078,5 +1110,63 @@ mod tests {
             "guild-7/guilds"
         );
         assert_eq!(fasttemplate("{{ nope }}", &params).unwrap(), "{{ nope }}");
+    }
+
+    #[test]
+    fn the_candidates_of_a_folder_are_the_entries_the_prefix_check_keeps() {
+        let names = [
+            "g",
+            "gu",
+            "guild",
+            "guild-",
+            "guild-1",
+            "guild-1.yaml",
+            "guild-10.yaml",
+            "guild-100",
+            "guild-2.yaml",
+            "guilds",
+            "guilds-README.md",
+            "h",
+            "kustomize",
+            "shop-004",
+            "shop-0041",
+            "shop-005",
+            "é",
+            "éa",
+        ];
+        let mut entries: Vec<(String, EntryKind)> = names
+            .iter()
+            .map(|n| (n.to_string(), EntryKind::File))
+            .collect();
+        entries.sort();
+        let cases = [
+            ("", "guild-1"),
+            ("", "guilds/guild-"),
+            ("", ""),
+            ("guilds", "guilds/guild-10"),
+            ("guilds", "guilds/"),
+            ("guilds", "guilds/é"),
+            ("kustomize/tenants", "kustomize/tenants/shop-004"),
+            ("kustomize/tenants/shop-0041", "kustomize/tenants/shop-004"),
+            ("other", "kustomize/"),
+        ];
+        for (dir, literal) in cases {
+            let keep = |name: &str| {
+                let relative = if dir.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{dir}/{name}")
+                };
+                relative.starts_with(literal) || literal.starts_with(relative.as_str())
+            };
+            let mut wanted: Vec<&str> = names.iter().copied().filter(|n| keep(n)).collect();
+            let mut found: Vec<&str> = candidates(&entries, dir, literal)
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect();
+            wanted.sort();
+            found.sort();
+            assert_eq!(found, wanted, "{dir:?} {literal:?}");
+        }
     }
 }

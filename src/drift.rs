@@ -65,6 +65,18 @@ pub fn drift_of_repo(root: &Path, snapshot: &crate::load::Snapshot) -> Result<Pl
 /// The generated files under `scope` whose bytes on the disk at `root` differ from what
 /// `model` renders to with `templates`. Every file is read once (`apply::generated_state`).
 pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) -> Result<Drift> {
+    drift_listed(root, &Default::default(), model, templates, scope)
+}
+
+/// [`drift`], listing each folder once with the other readers of `listings` (the snapshot's,
+/// for a command that reads the work tree and writes nothing).
+pub fn drift_listed(
+    root: &Path,
+    listings: &std::sync::Arc<crate::source::Listings>,
+    model: &Model,
+    templates: &Templates,
+    scope: Scope,
+) -> Result<Drift> {
     let desired = match scope {
         Scope::All => {
             let (desired, current) = render_all(root, model, templates)?;
@@ -74,8 +86,12 @@ pub fn drift(root: &Path, model: &Model, templates: &Templates, scope: Scope) ->
                 .map(|(path, text)| (path.clone(), text.clone()))
                 .collect();
             let dirs = apply::GENERATED_DIRS.map(String::from);
-            let generated =
-                apply::generated_state_under(&Disk::new(root), desired, &dirs, &current.paths)?;
+            let generated = apply::generated_state_under(
+                &Disk::sharing(root, listings),
+                desired,
+                &dirs,
+                &current.paths,
+            )?;
             // Only now: what was rendered passed the checks every generated file must pass.
             current.save();
             let plan = apply::plan_knowing(root, &generated.wanted, &generated.unchanged)?;

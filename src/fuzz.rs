@@ -72,6 +72,7 @@ fn run(path: &str, bytes: &[u8]) -> usize {
         problems: Vec::new(),
         secrets: BTreeMap::new(),
         sops_config: None,
+        listings: Default::default(),
     };
     let report = validate::validate(&snapshot, &fixed.schemas);
     if let Some(model) = &report.model {

@@ -50,6 +50,9 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     pub parsed: std::result::Result<Document, ParseError>,
+    /// Known to hold no YAML 1.1 trap and no credential: this binary checked the same bytes
+    /// before (see [`crate::parse_memo`]). Both checks are functions of the bytes alone.
+    pub clean: bool,
 }
 
 impl SourceFile {
@@ -58,6 +61,7 @@ impl SourceFile {
             parsed: yaml::parse(bytes),
             text: String::from_utf8_lossy(bytes).into_owned(),
             path,
+            clean: false,
         }
     }
 
@@ -73,6 +77,7 @@ impl SourceFile {
             }),
             text: String::new(),
             path,
+            clean: false,
         }
     }
 }
@@ -100,6 +105,9 @@ pub struct Snapshot {
     pub secrets: BTreeMap<String, Arc<SourceFile>>,
     /// `.sops.yaml`, whose creation rules `secret set` encrypts with.
     pub sops_config: Option<String>,
+    /// Folders of the working tree listed while it is read, for the command's other readers
+    /// (see [`Disk::sharing`]); empty for a commit's snapshot and a changed one.
+    pub listings: Arc<crate::source::Listings>,
 }
 
 impl Snapshot {
@@ -114,7 +122,10 @@ impl Snapshot {
         root: &Path,
         progress: &(dyn Fn(Option<usize>) + Sync),
     ) -> Result<Snapshot> {
-        Snapshot::load_from(root, &Disk::new(root), progress)
+        let listings = Arc::default();
+        let mut snapshot = Snapshot::load_from(root, &Disk::sharing(root, &listings), progress)?;
+        snapshot.listings = listings;
+        Ok(snapshot)
     }
 
     /// Reads the user-written files from `source` (the working tree at `root`, or a commit).
@@ -215,12 +226,14 @@ impl Snapshot {
             problems,
             secrets,
             sops_config,
+            listings: Arc::default(),
         })
     }
 
     /// This snapshot with some guild, tenant or secret files written (`Some`) or removed (`None`).
     pub fn with_changes(&self, changes: &BTreeMap<String, Option<String>>) -> Snapshot {
         let mut next = self.clone();
+        next.listings = Arc::default();
         for (path, text) in changes {
             let files = if path.starts_with(&format!("{TENANTS_DIR}/")) {
                 &mut next.tenants

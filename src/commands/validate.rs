@@ -36,8 +36,9 @@ pub fn run(global: &GlobalArgs, format: DiagnosticFormat, wanted: Manifests) -> 
     if let Some(model) = &report.model {
         // Links where generated files go (E102), hand-written files tenantctl would have to
         // overwrite (E103) or leaves alone (W103): reported, and never read into the diff.
-        let drift = tenantctl::drift::drift(
+        let drift = tenantctl::drift::drift_listed(
             &root,
+            &snapshot.listings,
             model,
             &render::Templates::load(&root)?,
             tenantctl::drift::Scope::All,

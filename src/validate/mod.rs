@@ -267,6 +267,15 @@ pub fn attach_source_lines(snapshot: &Snapshot, diagnostics: &mut [Diagnostic]) 
     }
 }
 
+/// [`yaml11_traps`], unless the file is known to hold none ([`SourceFile::clean`]).
+fn known_traps(file: &SourceFile, document: &crate::yaml::Document) -> Vec<Diagnostic> {
+    if file.clean {
+        Vec::new()
+    } else {
+        yaml11_traps(file, document)
+    }
+}
+
 /// Plain scalars that Argo CD's and kubectl's YAML 1.1 readers would read as something else.
 fn yaml11_traps(file: &SourceFile, document: &crate::yaml::Document) -> Vec<Diagnostic> {
     document
@@ -352,7 +361,7 @@ fn check_guild(
         Ok(document) => document,
         Err(error) => return (vec![parse_error(file, error)], None),
     };
-    let mut found = yaml11_traps(file, document);
+    let mut found = known_traps(file, document);
     found.extend(schemas.guild.check(&file.path, &file.text, document));
     if found.iter().any(Diagnostic::is_error) {
         return (found, None);
@@ -377,7 +386,7 @@ fn check_tenant(file: &SourceFile, schemas: &Schemas) -> (Vec<Diagnostic>, Optio
         Ok(document) => document,
         Err(error) => return (vec![parse_error(file, error)], None),
     };
-    let mut found = yaml11_traps(file, document);
+    let mut found = known_traps(file, document);
     found.extend(schemas.tenant.check(&file.path, &file.text, document));
     if found.iter().any(Diagnostic::is_error) {
         return (found, None);

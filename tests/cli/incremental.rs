@@ -522,6 +522,11 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
         "guilds/guild-8.yaml",
         "guild_id: \"8\"\ntier: \"free\"\nbackend_cpu_limit: 0755\n",
     );
+    // A credential: known from the memo not to be clean, so reported again.
+    world.write(
+        "guilds/guild-10.yaml",
+        "guild_id: \"10\"\ntier: \"free\"\nbackend_api_token: \"q8Zr2LmX9vTw4KpB7nYc\"\n",
+    );
     // A float: JSON does not read every one back to the same last digit, so never memoised.
     world.write(
         "guilds/guild-9.yaml",
@@ -545,7 +550,13 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
         remembered.contains("\"guild_id\":\"8\"") && !remembered.contains("0.3000"),
         "{remembered}"
     );
-    for expected in ["tenants/shop-", "guilds/guild-8.yaml", "\"line\": 3"] {
+    for expected in [
+        "tenants/shop-",
+        "guilds/guild-8.yaml",
+        "\"line\": 3",
+        "guilds/guild-10.yaml",
+        "E319",
+    ] {
         assert!(fresh.contains(expected), "{expected} in {fresh}");
     }
     // Every file from the memo now: the same findings, at the same lines and columns.
@@ -568,6 +579,7 @@ fn the_parse_memo_gives_the_verdicts_and_positions_a_fresh_parse_gives() {
     // And create, which reads the commit through the memo, refuses as a fresh parse does.
     std::fs::remove_file(world.platform().join("guilds/guild-8.yaml")).unwrap();
     std::fs::remove_file(world.platform().join("guilds/guild-9.yaml")).unwrap();
+    std::fs::remove_file(world.platform().join("guilds/guild-10.yaml")).unwrap();
     std::fs::remove_file(world.platform().join("tenants/shop-2.yaml")).unwrap();
     ok(&world.tenantctl(&["validate"]));
     fails_with(
@@ -667,9 +679,10 @@ fn the_parse_memo_grows_by_appending_and_reads_no_line_cut_short() {
         .find(|line| line.contains("\"guild_id\":\"2\""))
         .unwrap();
     let (id_2, rest) = guild_2.split_once(' ').unwrap();
-    let (_, json) = rest.split_once(' ').unwrap();
+    let (_, rest) = rest.split_once(' ').unwrap();
+    let (clean, json) = rest.split_once(' ').unwrap();
     let json = json.replace("\"tier\":\"pro\"", "\"tier\":\"zzz\"");
-    let wrong_length = format!("{id_2} {} {json}\n", json.len() + 1);
+    let wrong_length = format!("{id_2} {} {clean} {json}\n", json.len() + 1);
     let others: String = entries
         .lines()
         .filter(|line| !line.starts_with(id) && !line.starts_with(id_2))
@@ -688,7 +701,7 @@ fn the_parse_memo_grows_by_appending_and_reads_no_line_cut_short() {
     // A memo of another binary gets nothing appended: the next command writes its own.
     std::fs::write(
         &memo,
-        format!("tenantctl-parse-memo 2 another-binary\n{others}"),
+        format!("tenantctl-parse-memo 3 another-binary\n{others}"),
     )
     .unwrap();
     ok(&world.tenantctl(&["validate"]));
