@@ -122,19 +122,33 @@ pub fn plan_knowing(
     wanted: &BTreeMap<String, Option<String>>,
     unchanged: &BTreeSet<String>,
 ) -> Result<Plan> {
+    let changing = wanted
+        .iter()
+        .filter(|(path, _)| !unchanged.contains(*path))
+        .map(|(path, new)| (path.clone(), new.clone()));
+    plan_of(root, changing, unchanged)
+}
+
+/// [`plan_knowing`], moving the wanted texts into the plan instead of copying them: a render of
+/// every overlay holds the rendered tree once, not twice (362 MB at 10,000 + 10,000).
+pub fn plan_owning(root: &Path, wanted: Wanted, unchanged: &BTreeSet<String>) -> Result<Plan> {
+    plan_of(root, wanted, unchanged)
+}
+
+fn plan_of(
+    root: &Path,
+    wanted: impl IntoIterator<Item = (String, Option<String>)>,
+    unchanged: &BTreeSet<String>,
+) -> Result<Plan> {
     let disk = Disk::new(root);
     let mut changes = Vec::new();
     for (path, new) in wanted {
-        if unchanged.contains(path) {
+        if unchanged.contains(&path) {
             continue;
         }
-        let old = read_if_exists(&disk, path)?;
-        if old != *new {
-            changes.push(FileChange {
-                path: path.clone(),
-                old,
-                new: new.clone(),
-            });
+        let old = read_if_exists(&disk, &path)?;
+        if old != new {
+            changes.push(FileChange { path, old, new });
         }
     }
     Ok(Plan {

@@ -94,7 +94,7 @@ pub fn drift_listed(
             )?;
             // Only now: what was rendered passed the checks every generated file must pass.
             current.save();
-            let plan = apply::plan_knowing(root, &generated.wanted, &generated.unchanged)?;
+            let plan = apply::plan_owning(root, generated.wanted, &generated.unchanged)?;
             return Ok(Drift {
                 plan,
                 diagnostics: generated.diagnostics,

@@ -76,7 +76,7 @@ pub fn plan_change(
     files: &BTreeMap<String, Option<String>>,
 ) -> Result<Plan> {
     let (wanted, notes, unchanged) = desired_state(&Disk::new(root), snapshot, files, false)?;
-    let mut plan = apply::plan_knowing(root, &wanted, &unchanged)?;
+    let mut plan = apply::plan_owning(root, wanted, &unchanged)?;
     plan.notes = notes;
     Ok(plan)
 }
