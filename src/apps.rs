@@ -1018,11 +1018,11 @@ fn glob(tree: &WorkTree, pattern: &str) -> Result<Vec<String>> {
     Ok(matched)
 }
 
-/// A git pathspec glob (no `:(glob)` magic).
 /// The entries of folder `dir` (sorted by name) whose path can match a pattern starting with
 /// `literal`, or lead to one that can: those whose name starts with what `literal` has after
-/// `dir/`, or is the start of it (every entry in a folder below `literal`, none beside it). Found by binary search in the sorted listing, so that each
-/// shard's pattern costs its own guilds rather than every guild's.
+/// `dir/`, or is the start of it (every entry in a folder below `literal`, none beside it).
+/// Found by binary search in the sorted listing, so that each shard's pattern costs its own
+/// guilds rather than every guild's.
 fn candidates<'a>(
     entries: &'a [(String, EntryKind)],
     dir: &str,
@@ -1063,6 +1063,7 @@ fn candidates<'a>(
     found
 }
 
+/// A git pathspec glob (no `:(glob)` magic).
 pub fn pathspec(pattern: &str) -> Result<globset::GlobMatcher> {
     Ok(globset::GlobBuilder::new(pattern.trim_start_matches("./"))
         .literal_separator(false)
