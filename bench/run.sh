@@ -16,9 +16,9 @@
 #               hand-made commit itself (git add, commit, push of one file: git's own floor)
 # BENCH_ONLY_TENANTCTL holds sizes (e.g. "100000") measured without the peers: no ajv-cli,
 # check-jsonschema, cat, guild-only copy, timed first render or cp -r (the setup's render is
-# timed once instead); everything tenantctl does is measured as at any other size. That keeps a
-# 100,000 + 100,000 run to about an hour of setup on 2 cores. BENCH_OUT names the results file
-# (default bench/results.md).
+# timed once instead); everything tenantctl does is measured as at any other size. A 100,000 +
+# 100,000 run so took 30 minutes on 2 cores, half of it setup (bench/results-100k.md). BENCH_OUT
+# names the results file (default bench/results.md).
 # Every run goes through bench/measure.py (wall seconds and peak RSS from getrusage), so the
 # numbers do not depend on GNU time. It prints the tables and writes bench/results.md.
 #
