@@ -129,8 +129,8 @@ pub fn drift_listed(
     })
 }
 
-/// Overlays found current without rendering them (see [`render::memo`]): their paths, and the
-/// memo to save once the rendered rest has passed the checks.
+/// Overlays found current, through the memo (see [`render::memo`]) or once rendered: their
+/// paths, and the memo to save once the rendered rest has passed the checks.
 struct Current {
     paths: std::collections::BTreeSet<String>,
     #[cfg(feature = "git")]
@@ -145,8 +145,8 @@ impl Current {
 }
 
 /// Every generated file `model` renders to, except the overlays whose files on disk are what
-/// the memo says their inputs render to: those are left out of the files and named in
-/// [`Current::paths`].
+/// they render to (known from the memo without rendering, or found so once rendered): those
+/// are left out of the files and named in [`Current::paths`].
 #[cfg(feature = "git")]
 fn render_all(
     root: &Path,
